@@ -1,0 +1,119 @@
+import { Command } from 'commander';
+import { startSimCluster } from '../sim/cluster.ts';
+import { defaultScenario, type ScenarioSpec } from '../sim/scenario.ts';
+import { count, port } from './options.ts';
+
+interface SimFlags {
+  nodes: number;
+  seed: number;
+  host: string;
+  port: number;
+  kubeconfigOut?: string;
+  readOnlyKubeconfigOut?: string;
+  staleNodes: number;
+  orphanedNodeLeases: number;
+  nodesWithoutLease: number;
+  expiredApiservers: number;
+  abandonedLeases: number;
+  workloadLeases: number;
+  malformedLeases: number;
+  renew: boolean;
+  continueTtl: number;
+  tls: boolean;
+}
+
+/** `lease-reaper sim`: serve a simulated cluster until interrupted. */
+export function simCommand(): Command {
+  return new Command('sim')
+    .description('serve a simulated Kubernetes cluster (HTTPS, its own CA) seeded with lease anomalies')
+    .option('--nodes <n>', 'Nodes, each with its heartbeat lease', count, defaultScenario.nodes)
+    .option('--seed <n>', 'seed: the same seed gives the same cluster', count, 1)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', port, 0)
+    .option('--kubeconfig-out <file>', 'write an admin kubeconfig (server, CA, token) here')
+    .option('--read-only-kubeconfig-out <file>', 'write a kubeconfig whose token may only get and list')
+    .option(
+      '--stale-nodes <n>',
+      'Nodes whose heartbeat stopped minutes ago',
+      count,
+      defaultScenario.staleNodes,
+    )
+    .option(
+      '--orphaned-node-leases <n>',
+      'node leases without their Node (owner-less, or a previous incarnation)',
+      count,
+      defaultScenario.orphanedNodeLeases,
+    )
+    .option(
+      '--nodes-without-lease <n>',
+      'Nodes with no heartbeat lease',
+      count,
+      defaultScenario.nodesWithoutLease,
+    )
+    .option(
+      '--expired-apiservers <n>',
+      'expired kube-apiserver identity leases (1.20, 1.26 and 1.27+ styles)',
+      count,
+      defaultScenario.expiredApiServers,
+    )
+    .option(
+      '--abandoned-leases <n>',
+      'leader leases expired for days with their holder gone',
+      count,
+      defaultScenario.abandonedLeases,
+    )
+    .option(
+      '--workload-leases <n>',
+      'live leader leases of workloads, each held by a running Pod',
+      count,
+      defaultScenario.workloadLeases,
+    )
+    .option(
+      '--malformed-leases <n>',
+      'leases with missing or impossible fields',
+      count,
+      defaultScenario.malformedLeases,
+    )
+    .option('--no-renew', 'do not renew leases (every lease goes stale in time)')
+    .option('--continue-ttl <seconds>', 'how long continue tokens stay valid', count, 300)
+    .option('--no-tls', 'serve plain HTTP (clients must then skip TLS verification)')
+    .action(async (flags: SimFlags) => {
+      const scenario: ScenarioSpec = {
+        ...defaultScenario,
+        nodes: flags.nodes,
+        staleNodes: Math.min(flags.staleNodes, flags.nodes),
+        orphanedNodeLeases: flags.orphanedNodeLeases,
+        nodesWithoutLease: flags.nodesWithoutLease,
+        expiredApiServers: flags.expiredApiservers,
+        abandonedLeases: flags.abandonedLeases,
+        workloadLeases: flags.workloadLeases,
+        malformedLeases: flags.malformedLeases,
+      };
+      const sim = await startSimCluster({
+        host: flags.host,
+        port: flags.port,
+        seed: flags.seed,
+        scenario,
+        renew: flags.renew,
+        continueTtlMs: flags.continueTtl * 1000,
+        tls: flags.tls,
+      });
+      if (flags.kubeconfigOut) await sim.writeKubeconfig(flags.kubeconfigOut);
+      if (flags.readOnlyKubeconfigOut)
+        await sim.writeKubeconfig(flags.readOnlyKubeconfigOut, { user: 'read-only' });
+      const c = sim.seeded?.counts;
+      const parts = [
+        `sim ready at ${sim.url}`,
+        `nodes=${c?.nodes} leases=${c?.leases} pods=${c?.pods}`,
+        flags.kubeconfigOut
+          ? `kubeconfig=${flags.kubeconfigOut}`
+          : 'no kubeconfig written (use --kubeconfig-out)',
+      ];
+      process.stdout.write(`${parts.join(' ')}\n`);
+      const stop = () => {
+        void sim.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,72 @@
+/**
+ * The errors lease-reaper raises. Every message is safe to log: none carries a token, a kubeconfig or a
+ * response header. Cluster errors name the cluster so a fleet run can report them per cluster.
+ */
+export class LeaseReaperError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(redactSecrets(message), options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad configuration: the run cannot start. The message names the field. */
+export class ConfigError extends LeaseReaperError {}
+
+export type ClusterErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unreachable'
+  | 'timeout'
+  | 'throttled'
+  | 'server'
+  | 'request'
+  | 'listExpired'
+  | 'protocol';
+
+/** A cluster could not be read or written. One such error fails that cluster, never the whole run. */
+export class ClusterAccessError extends LeaseReaperError {
+  constructor(
+    readonly cluster: string,
+    readonly kind: ClusterErrorKind,
+    message: string,
+    readonly details: { status?: number; attempts?: number; operation?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(`cluster "${cluster}": ${message}`, options);
+  }
+}
+
+/** 401: the credentials were refused (expired token, wrong cluster). */
+export class ClusterUnauthorizedError extends ClusterAccessError {}
+/** 403: RBAC does not allow the operation. */
+export class ClusterForbiddenError extends ClusterAccessError {}
+/** Connection refused, reset, DNS or TLS failure, after retries. */
+export class ClusterUnreachableError extends ClusterAccessError {}
+/** Requests timed out after retries, or the run's deadline passed. */
+export class ClusterTimeoutError extends ClusterAccessError {}
+/** 429 from API Priority and Fairness after retries. */
+export class ClusterThrottledError extends ClusterAccessError {}
+/** 5xx after retries. */
+export class ClusterServerError extends ClusterAccessError {}
+/** Another 4xx the request cannot recover from (400, 404 on a list, 422…). */
+export class ClusterRequestError extends ClusterAccessError {}
+/** A paginated list kept expiring (410) faster than it could be read. */
+export class ClusterListExpiredError extends ClusterAccessError {}
+/** The server answered something that is not the Kubernetes API (bad JSON, wrong shape). */
+export class ClusterProtocolError extends ClusterAccessError {}
+
+const secretPatterns: RegExp[] = [
+  /(bearer\s+)[^\s"',;]+/gi,
+  /k8s-aws-v1\.[A-Za-z0-9_-]+/g,
+  /("?token"?\s*[:=]\s*"?)[^\s"',;]+/gi,
+  /(client-key-data"?\s*[:=]\s*"?)[^\s"',;]+/gi,
+];
+
+/** Removes anything shaped like a credential from a text: defence in depth for messages built from server replies. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const p of secretPatterns) {
+    out = out.replace(p, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}[REDACTED]`);
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+import type { KubeClient } from './kube-client.ts';
+import { listAll } from './list-all.ts';
+import {
+  type LeaseRecord,
+  type NodeRecord,
+  type PodRecord,
+  toLeaseRecord,
+  toNodeRecord,
+  toPodRecord,
+} from './records.ts';
+import type { ServerClockReading } from './server-clock.ts';
+
+export interface SnapshotOptions {
+  /** Namespaces whose leases to list; all namespaces when absent. */
+  namespaces?: readonly string[];
+  leaseLabelSelector?: string;
+  /** List unfinished Pods so leader leases can be matched with their holder (default true). */
+  includePods?: boolean;
+  pageSize?: number;
+}
+
+/** What one cluster looked like: the input of the audit. */
+export interface ClusterSnapshot {
+  cluster: string;
+  leases: LeaseRecord[];
+  nodes: NodeRecord[];
+  /** Unfinished Pods, or undefined when Pods were not listed. */
+  pods: PodRecord[] | undefined;
+  /** The API server's clock from its last response, when it sent a Date header. */
+  serverClock: ServerClockReading | undefined;
+  stats: { requests: number; retries: number; pages: number; restarts: number; durationMs: number };
+}
+
+const LEASES = '/apis/coordination.k8s.io/v1';
+
+/**
+ * Reads leases, Nodes and (optionally) unfinished Pods concurrently. Nodes and Pods come metadata-only:
+ * the rules need their names, uids and existence, not their status, and a full Node is ~5 KB.
+ * Pods in Succeeded or Failed phase are filtered by the server: they cannot renew a lease.
+ */
+export async function readClusterSnapshot(
+  client: KubeClient,
+  options: SnapshotOptions = {},
+): Promise<ClusterSnapshot> {
+  const started = performance.now();
+  const pageSize = options.pageSize ?? 500;
+  const before = { ...client.stats };
+  const leaseQuery = { labelSelector: options.leaseLabelSelector, pageSize };
+
+  const leaseLists = options.namespaces
+    ? options.namespaces.map((ns) =>
+        listAll(
+          client,
+          `${LEASES}/namespaces/${encodeURIComponent(ns)}/leases`,
+          `leases in ${ns}`,
+          toLeaseRecord,
+          leaseQuery,
+        ),
+      )
+    : [listAll(client, `${LEASES}/leases`, 'leases', toLeaseRecord, leaseQuery)];
+  const nodeList = listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, { metadataOnly: true, pageSize });
+  const podList =
+    options.includePods === false
+      ? undefined
+      : listAll(client, '/api/v1/pods', 'pods', toPodRecord, {
+          metadataOnly: true,
+          pageSize,
+          fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+        });
+
+  const [leaseResults, nodes, pods] = await Promise.all([Promise.all(leaseLists), nodeList, podList]);
+  const all = [...leaseResults, nodes, ...(pods ? [pods] : [])];
+  return {
+    cluster: client.cluster,
+    leases: leaseResults.length === 1 ? (leaseResults[0]?.items ?? []) : leaseResults.flatMap((r) => r.items),
+    nodes: nodes.items,
+    pods: pods?.items,
+    serverClock: client.clock.latest,
+    stats: {
+      requests: client.stats.requests - before.requests,
+      retries: client.stats.retries - before.retries,
+      pages: all.reduce((n, r) => n + r.pages, 0),
+      restarts: all.reduce((n, r) => n + r.restarts, 0),
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+}

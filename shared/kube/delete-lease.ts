@@ -1,0 +1,68 @@
+import type { V1DeleteOptions } from '@kubernetes/client-node';
+import type { ClusterAccessError } from '../errors.ts';
+import { type KubeClient, statusMessage } from './kube-client.ts';
+import type { LeaseRecord } from './records.ts';
+
+/** What happened to one delete. Only `failed` is unexpected; the others are normal answers of a live cluster. */
+export type DeleteOutcome =
+  /** Deleted (or, in dry-run, the server confirmed it would delete: RBAC and preconditions passed). */
+  | { result: 'deleted'; dryRun: boolean }
+  /** 404: someone else deleted it first. */
+  | { result: 'alreadyGone' }
+  /** 409: renewed or replaced since it was listed (uid or resourceVersion moved); left alone. */
+  | { result: 'changed'; message: string }
+  /** 403: RBAC does not allow deleting it. */
+  | { result: 'forbidden'; message: string }
+  | { result: 'failed'; error: ClusterAccessError | Error };
+
+export type LeaseIdentity = Pick<LeaseRecord, 'namespace' | 'name' | 'uid' | 'resourceVersion'>;
+
+/**
+ * Deletes a lease exactly as it was listed: `preconditions {uid, resourceVersion}` make the apiserver
+ * delete it only if nothing changed since, atomically at one etcd revision, so a lease renewed between
+ * list and delete is never deleted. Dry-run sends `dryRun=All`: the server checks RBAC and preconditions
+ * for real and deletes nothing.
+ */
+export async function deleteLease(
+  client: KubeClient,
+  lease: LeaseIdentity,
+  options: { dryRun: boolean },
+): Promise<DeleteOutcome> {
+  if (!lease.uid || !lease.resourceVersion) {
+    // Never send a delete that could remove something other than what was listed.
+    return {
+      result: 'failed',
+      error: new Error(
+        `lease ${lease.namespace}/${lease.name} has no uid or resourceVersion to use as preconditions`,
+      ),
+    };
+  }
+  const body: V1DeleteOptions = {
+    apiVersion: 'v1',
+    kind: 'DeleteOptions',
+    preconditions: { uid: lease.uid, resourceVersion: lease.resourceVersion },
+  };
+  try {
+    const res = await client.request({
+      method: 'DELETE',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(lease.namespace)}/leases/${encodeURIComponent(lease.name)}`,
+      query: options.dryRun ? { dryRun: 'All' } : {},
+      body,
+      operation: `delete lease ${lease.namespace}/${lease.name}`,
+      allowStatuses: [403, 404, 409],
+    });
+    const message = statusMessage(res.text) ?? `HTTP ${res.status}`;
+    switch (res.status) {
+      case 403:
+        return { result: 'forbidden', message };
+      case 404:
+        return { result: 'alreadyGone' };
+      case 409:
+        return { result: 'changed', message };
+      default:
+        return { result: 'deleted', dryRun: options.dryRun };
+    }
+  } catch (error) {
+    return { result: 'failed', error: error as Error };
+  }
+}

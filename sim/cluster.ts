@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { allVerbs, createApiHandler, readOnlyVerbs, type SimUser } from './api-server.ts';
+import { FaultInjector } from './faults.ts';
+import { ListSnapshots } from './list-snapshots.ts';
+import { Renewer } from './renewer.ts';
+import { buildScenario, type ScenarioSpec, type SeededReport } from './scenario.ts';
+import { SimStore } from './store.ts';
+import { generateSimTls } from './tls.ts';
+
+export interface SimClusterOptions {
+  /** Cluster and context name in the kubeconfig (default `sim`). */
+  name?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Serve HTTPS with a generated CA (default true). Plain HTTP is for tools that cannot do TLS. */
+  tls?: boolean;
+  seed?: number;
+  scenario?: ScenarioSpec;
+  /** Keep node, identity and live leader leases renewing on schedule (default false). */
+  renew?: boolean;
+  /** How long continue tokens stay valid (default 5 minutes). */
+  continueTtlMs?: number;
+  /** The cluster's clock: a skewed clock here is what clients read from the `Date` header. */
+  clock?: () => number;
+  /** More bearer tokens, e.g. a user without `list` to exercise 403 on reads. */
+  extraUsers?: { token: string; name: string; verbs: readonly string[] }[];
+}
+
+export interface SimKubeconfigOptions {
+  user?: 'admin' | 'read-only';
+  /** Override the server URL (e.g. to point at a proxy). */
+  server?: string;
+}
+
+/** A running simulated cluster: a kube-apiserver-compatible HTTPS server over an in-memory store. */
+export class SimCluster {
+  readonly renewer: Renewer | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly caCertPem: string | undefined,
+    readonly tokens: { admin: string; readOnly: string },
+    readonly store: SimStore,
+    readonly faults: FaultInjector,
+    readonly snapshots: ListSnapshots,
+    readonly seeded: SeededReport | undefined,
+    renewer: Renewer | undefined,
+    private readonly server: http.Server,
+  ) {
+    this.renewer = renewer;
+  }
+
+  /** A kubeconfig (JSON, which kubectl and client-node read as YAML) for this cluster. */
+  kubeconfig(options: SimKubeconfigOptions = {}): string {
+    const user = options.user ?? 'admin';
+    return JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: this.name,
+            cluster: {
+              server: options.server ?? this.url,
+              ...(this.caCertPem
+                ? { 'certificate-authority-data': Buffer.from(this.caCertPem).toString('base64') }
+                : {}),
+            },
+          },
+        ],
+        users: [
+          {
+            name: `${this.name}-${user}`,
+            user: { token: user === 'admin' ? this.tokens.admin : this.tokens.readOnly },
+          },
+        ],
+        contexts: [{ name: this.name, context: { cluster: this.name, user: `${this.name}-${user}` } }],
+        'current-context': this.name,
+        preferences: {},
+      },
+      null,
+      2,
+    );
+  }
+
+  async writeKubeconfig(path: string, options: SimKubeconfigOptions = {}): Promise<void> {
+    await writeFile(path, `${this.kubeconfig(options)}\n`, { mode: 0o600 });
+  }
+
+  async close(): Promise<void> {
+    this.renewer?.stop();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Starts a simulated cluster, seeded with a scenario when one is given. */
+export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
+  const name = options.name ?? 'sim';
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? Date.now;
+  const seed = options.seed ?? 1;
+  const store = new SimStore(clock);
+  const faults = new FaultInjector(seed);
+  const snapshots = new ListSnapshots(clock, options.continueTtlMs);
+  const tokens = {
+    admin: `sim-admin-${randomBytes(16).toString('hex')}`,
+    readOnly: `sim-ro-${randomBytes(16).toString('hex')}`,
+  };
+  const users = new Map<string, SimUser>([
+    [tokens.admin, { name: 'lease-reaper-admin', verbs: allVerbs }],
+    [tokens.readOnly, { name: 'lease-reaper-readonly', verbs: readOnlyVerbs }],
+    ...(options.extraUsers ?? []).map((u): [string, SimUser] => [
+      u.token,
+      { name: u.name, verbs: new Set(u.verbs) },
+    ]),
+  ]);
+
+  let seeded: SeededReport | undefined;
+  let renewer: Renewer | undefined;
+  if (options.scenario) {
+    const scenario = buildScenario(options.scenario, seed, clock());
+    for (const { def, obj } of scenario.objects) store.create(def, obj);
+    seeded = scenario.seeded;
+    renewer = new Renewer(store, scenario.renew);
+    if (options.renew) renewer.start();
+  }
+
+  let address = '';
+  const handler = createApiHandler({ store, faults, users, snapshots, serverAddress: () => address });
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void handler(req, res);
+  const useTls = options.tls ?? true;
+  const tls = useTls ? await generateSimTls() : undefined;
+  const server = tls
+    ? https.createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, listener)
+    : http.createServer(listener);
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `${host}:${port}`;
+  const url = `${useTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new SimCluster(name, url, tls?.caCertPem, tokens, store, faults, snapshots, seeded, renewer, server);
+}

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { type KubeObject, rfc3339 } from './kube-object.ts';
+import { leases, namespaces, nodes, type ResourceDef } from './resources.ts';
+import { alreadyExists, conflict, notFound } from './status.ts';
+
+/**
+ * One stored version of an object. Stored objects are never mutated: an update stores a new one, so a
+ * list snapshot (an array of these) stays consistent while writes go on, as etcd's MVCC gives the
+ * apiserver. The JSON encodings are computed once per version and reused by every list page.
+ */
+export class StoredObject {
+  private jsonCache: string | undefined;
+  private metadataJsonCache: string | undefined;
+
+  constructor(
+    readonly def: ResourceDef,
+    readonly obj: KubeObject,
+  ) {}
+
+  get key(): string {
+    return objectKey(this.obj.metadata.namespace, this.obj.metadata.name);
+  }
+
+  get json(): string {
+    this.jsonCache ??= JSON.stringify(this.obj);
+    return this.jsonCache;
+  }
+
+  /** The `PartialObjectMetadata` form, served for metadata-only lists and kubectl tables. */
+  get metadataJson(): string {
+    this.metadataJsonCache ??= JSON.stringify({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: this.obj.metadata,
+    });
+    return this.metadataJsonCache;
+  }
+}
+
+export const objectKey = (namespace: string | undefined, name: string) =>
+  namespace ? `${namespace}/${name}` : name;
+
+export interface Preconditions {
+  uid?: string | undefined;
+  resourceVersion?: string | undefined;
+}
+
+export interface ListFilter {
+  namespace?: string | undefined;
+  predicate?: ((obj: KubeObject) => boolean) | undefined;
+}
+
+type Listener = (event: 'ADDED' | 'MODIFIED' | 'DELETED', stored: StoredObject) => void;
+
+/** In-memory object storage with a cluster-wide resourceVersion counter, as etcd gives kube-apiserver. */
+export class SimStore {
+  private revision = 1000;
+  private readonly buckets = new Map<ResourceDef, Map<string, StoredObject>>();
+  /** Keys in etcd order (sorted), rebuilt lazily after creates and deletes; updates keep the order. */
+  private readonly sortedKeys = new Map<ResourceDef, string[]>();
+  private readonly listeners = new Set<Listener>();
+
+  constructor(readonly clock: () => number = Date.now) {}
+
+  get resourceVersion(): string {
+    return String(this.revision);
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private bucket(def: ResourceDef): Map<string, StoredObject> {
+    let b = this.buckets.get(def);
+    if (!b) {
+      b = new Map();
+      this.buckets.set(def, b);
+    }
+    return b;
+  }
+
+  get(def: ResourceDef, namespace: string | undefined, name: string): StoredObject | undefined {
+    return this.bucket(def).get(objectKey(def.namespaced ? namespace : undefined, name));
+  }
+
+  count(def: ResourceDef): number {
+    return this.bucket(def).size;
+  }
+
+  /** Objects in key order, filtered. The returned array is a consistent snapshot. */
+  list(def: ResourceDef, filter: ListFilter = {}): StoredObject[] {
+    const b = this.bucket(def);
+    let keys = this.sortedKeys.get(def);
+    if (!keys) {
+      keys = [...b.keys()].sort();
+      this.sortedKeys.set(def, keys);
+    }
+    const out: StoredObject[] = [];
+    const prefix = filter.namespace ? `${filter.namespace}/` : undefined;
+    for (const key of keys) {
+      if (prefix && !key.startsWith(prefix)) continue;
+      const stored = b.get(key);
+      if (!stored) continue;
+      if (filter.predicate && !filter.predicate(stored.obj)) continue;
+      out.push(stored);
+    }
+    return out;
+  }
+
+  /**
+   * Creates an object, filling uid, resourceVersion and creationTimestamp as the apiserver does.
+   * Scenarios use this too: it does not validate the spec, so malformed leases can be seeded the way
+   * old or buggy writers leave them in real clusters.
+   */
+  create(def: ResourceDef, input: KubeObject): StoredObject {
+    const ns = def.namespaced ? input.metadata.namespace : undefined;
+    const name = input.metadata.name;
+    if (def.namespaced && (!ns || !this.get(namespaces, undefined, ns))) {
+      throw notFound(namespaces, ns ?? '');
+    }
+    if (this.get(def, ns, name)) throw alreadyExists(def, name);
+    const obj: KubeObject = {
+      ...input,
+      apiVersion: def.apiVersion,
+      kind: def.kind,
+      metadata: {
+        ...input.metadata,
+        ...(def.namespaced ? { namespace: ns } : {}),
+        uid: input.metadata.uid ?? randomUUID(),
+        resourceVersion: this.nextRevision(),
+        creationTimestamp: input.metadata.creationTimestamp ?? rfc3339(this.clock()),
+      },
+    };
+    const stored = new StoredObject(def, obj);
+    this.bucket(def).set(stored.key, stored);
+    this.sortedKeys.delete(def);
+    this.emit('ADDED', stored);
+    return stored;
+  }
+
+  /** Replaces an object. A non-empty metadata.resourceVersion must match the stored one (optimistic concurrency). */
+  update(def: ResourceDef, input: KubeObject): StoredObject {
+    const ns = def.namespaced ? input.metadata.namespace : undefined;
+    const name = input.metadata.name;
+    const current = this.get(def, ns, name);
+    if (!current) throw notFound(def, name);
+    const expected = input.metadata.resourceVersion;
+    if (expected && expected !== current.obj.metadata.resourceVersion) {
+      throw conflict(
+        def,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    }
+    if (input.metadata.uid && input.metadata.uid !== current.obj.metadata.uid) {
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.obj.metadata.uid}`,
+      );
+    }
+    const obj: KubeObject = {
+      ...input,
+      apiVersion: def.apiVersion,
+      kind: def.kind,
+      metadata: {
+        ...input.metadata,
+        ...(def.namespaced ? { namespace: ns } : {}),
+        uid: current.obj.metadata.uid,
+        creationTimestamp: current.obj.metadata.creationTimestamp,
+        resourceVersion: this.nextRevision(),
+      },
+    };
+    const stored = new StoredObject(def, obj);
+    this.bucket(def).set(stored.key, stored);
+    this.emit('MODIFIED', stored);
+    return stored;
+  }
+
+  /** Checks what a delete would check, without deleting (used for dryRun=All and by delete itself). */
+  checkDelete(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    pre: Preconditions = {},
+  ): StoredObject {
+    const current = this.get(def, namespace, name);
+    if (!current) throw notFound(def, name);
+    const meta = current.obj.metadata;
+    if (pre.uid && pre.uid !== meta.uid) {
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
+      );
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+      throw conflict(
+        def,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
+      );
+    }
+    return current;
+  }
+
+  /**
+   * Deletes an object if the preconditions hold, atomically (nothing else runs between check and delete:
+   * the store is single-threaded, like etcd's conditional delete at one revision).
+   * Deleting a Node also deletes the leases it owns, as the garbage collector does.
+   */
+  delete(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    pre: Preconditions = {},
+  ): StoredObject {
+    const current = this.checkDelete(def, namespace, name, pre);
+    this.bucket(def).delete(current.key);
+    this.sortedKeys.delete(def);
+    this.nextRevision();
+    this.emit('DELETED', current);
+    if (def === nodes) this.collectDependents(current.obj.metadata.uid);
+    return current;
+  }
+
+  private collectDependents(ownerUid: string | undefined): void {
+    if (!ownerUid) return;
+    for (const lease of this.list(leases)) {
+      if (lease.obj.metadata.ownerReferences?.some((o) => o.uid === ownerUid)) {
+        this.delete(leases, lease.obj.metadata.namespace, lease.obj.metadata.name);
+      }
+    }
+  }
+
+  private nextRevision(): string {
+    this.revision += 1;
+    return String(this.revision);
+  }
+
+  private emit(event: 'ADDED' | 'MODIFIED' | 'DELETED', stored: StoredObject): void {
+    for (const l of this.listeners) l(event, stored);
+  }
+}

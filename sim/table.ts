@@ -1,0 +1,135 @@
+import { humanDuration } from './human-duration.ts';
+import type { KubeObject } from './kube-object.ts';
+import type { ResourceDef } from './resources.ts';
+import type { StoredObject } from './store.ts';
+
+/**
+ * Server-side printing (`meta.k8s.io/v1` Table), which kubectl asks for in `get`. Columns follow the
+ * apiserver's printers for each resource.
+ */
+interface Column {
+  name: string;
+  type: 'string' | 'integer';
+  format?: 'name';
+  description: string;
+  cell: (obj: KubeObject, now: number) => string | number;
+}
+
+const nameColumn: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+  cell: (o) => o.metadata.name,
+};
+
+const ageColumn: Column = {
+  name: 'Age',
+  type: 'string',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  cell: (o, now) =>
+    o.metadata.creationTimestamp
+      ? humanDuration(now - Date.parse(o.metadata.creationTimestamp))
+      : '<unknown>',
+};
+
+type Conditions = { type: string; status: string }[];
+
+const columns: Record<string, Column[]> = {
+  leases: [
+    nameColumn,
+    {
+      name: 'Holder',
+      type: 'string',
+      description: 'holderIdentity contains the identity of the holder of a current lease.',
+      cell: (o) => String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '<none>'),
+    },
+    ageColumn,
+  ],
+  nodes: [
+    nameColumn,
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The status of the node',
+      cell: (o) => {
+        const ready = ((o.status as { conditions?: Conditions } | undefined)?.conditions ?? []).find(
+          (c) => c.type === 'Ready',
+        );
+        if (!ready) return 'Unknown';
+        return ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
+      },
+    },
+    {
+      name: 'Roles',
+      type: 'string',
+      description: 'The roles of the node',
+      cell: (o) => {
+        const roles = Object.keys(o.metadata.labels ?? {})
+          .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+          .map((k) => k.slice('node-role.kubernetes.io/'.length));
+        return roles.length ? roles.join(',') : '<none>';
+      },
+    },
+    ageColumn,
+    {
+      name: 'Version',
+      type: 'string',
+      description: 'Kubelet Version reported by the node.',
+      cell: (o) =>
+        String(
+          (o.status as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion ??
+            '',
+        ),
+    },
+  ],
+  pods: [
+    nameColumn,
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The aggregate status of the containers in this pod.',
+      cell: (o) => String((o.status as { phase?: string } | undefined)?.phase ?? 'Unknown'),
+    },
+    {
+      name: 'Node',
+      type: 'string',
+      description: 'The name of the node the pod is bound to.',
+      cell: (o) => String((o.spec as { nodeName?: string } | undefined)?.nodeName ?? '<none>'),
+    },
+    ageColumn,
+  ],
+  namespaces: [
+    nameColumn,
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The status of the namespace',
+      cell: (o) => String((o.status as { phase?: string } | undefined)?.phase ?? 'Active'),
+    },
+    ageColumn,
+  ],
+};
+
+/** Renders one page of objects as a Table; `metadata` carries resourceVersion and continue like a list. */
+export function renderTable(
+  def: ResourceDef,
+  items: readonly StoredObject[],
+  metadata: Record<string, unknown>,
+  now: number,
+): string {
+  const cols = columns[def.resource] ?? [nameColumn, ageColumn];
+  const columnDefinitions = cols.map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format ?? '',
+    description: c.description,
+    priority: 0,
+  }));
+  const rows = items.map(
+    (s) => `{"cells":${JSON.stringify(cols.map((c) => c.cell(s.obj, now)))},"object":${s.metadataJson}}`,
+  );
+  return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(metadata)},"columnDefinitions":${JSON.stringify(
+    columnDefinitions,
+  )},"rows":[${rows.join(',')}]}`;
+}

@@ -1,0 +1,48 @@
+import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
+import { KubeClient, type KubeClientOptions } from '../../shared/kube/kube-client.ts';
+import { type SimCluster, type SimClusterOptions, startSimCluster } from '../../sim/cluster.ts';
+import { leaderLease, namespaceObject } from '../../sim/objects.ts';
+import { leases, namespaces } from '../../sim/resources.ts';
+import { emptyScenario, type ScenarioSpec } from '../../sim/scenario.ts';
+
+/** Fast retries for tests: the policy is the production one, only the base delays are shorter. */
+export const fastRetry = { baseDelayMs: 10, maxDelayMs: 50 };
+
+export async function startTestCluster(
+  spec: Partial<ScenarioSpec> = {},
+  options: SimClusterOptions = {},
+): Promise<SimCluster> {
+  return startSimCluster({ scenario: { ...emptyScenario, ...spec }, ...options });
+}
+
+/** A KubeClient for the simulated cluster, verifying TLS against the cluster's own CA. */
+export function clientFor(sim: SimCluster, options: KubeClientOptions & { token?: string } = {}): KubeClient {
+  const { token, ...clientOptions } = options;
+  const kc = kubeConfigFromEndpoint({
+    name: sim.name,
+    server: sim.url,
+    caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
+    token: token ?? sim.tokens.admin,
+  });
+  return new KubeClient(sim.name, kc, { retry: fastRetry, ...clientOptions });
+}
+
+/** Seeds `count` workload leases across `namespaceCount` namespaces directly into the store. */
+export function seedLeases(sim: SimCluster, count: number, namespaceCount = 7): string[] {
+  const now = sim.store.clock();
+  const keys: string[] = [];
+  for (let n = 0; n < namespaceCount; n++) {
+    if (!sim.store.get(namespaces, undefined, `bulk-${n}`))
+      sim.store.create(namespaces, namespaceObject(`bulk-${n}`, now));
+  }
+  for (let i = 0; i < count; i++) {
+    const namespace = `bulk-${i % namespaceCount}`;
+    const name = `lease-${String(i).padStart(6, '0')}`;
+    sim.store.create(
+      leases,
+      leaderLease({ namespace, name, holder: `holder-${i}`, renewMs: now, acquireMs: now, createdMs: now }),
+    );
+    keys.push(`${namespace}/${name}`);
+  }
+  return keys;
+}
