@@ -12,9 +12,16 @@ export interface Run {
 }
 
 /** Runs a command under GNU time, returning wall time, peak RSS and stdout. */
-export async function measure(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+export async function measure(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Run> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'BENCH_TIME %e %M', command, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -26,7 +33,8 @@ export async function measure(command: string, args: readonly string[], env: Nod
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - started;
   const m = /BENCH_TIME [\d.]+ (\d+)/.exec(stderr);
-  if (code !== 0 || !m) throw new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
+  if (code !== 0 || !m)
+    throw new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
   return { wallMs, maxRssMb: Math.round(Number(m[1]) / 1024), stdout };
 }
 
@@ -37,10 +45,15 @@ export interface SimProcess {
 
 /** Starts `lease-reaper sim` in its own process (so the server does not share a core with the measured client). */
 export async function startSimProcess(args: readonly string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'sim', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'sim', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the simulated cluster did not start within 300 s')), 300_000);
+    const timer = setTimeout(
+      () => reject(new Error('the simulated cluster did not start within 300 s')),
+      300_000,
+    );
     lines.on('line', (line) => {
       const m = /^sim ready at (\S+)/.exec(line);
       if (m?.[1]) {
@@ -70,7 +83,9 @@ export async function bundle(entries: Record<string, string>, outdir: string): P
     format: 'esm',
     minify: true,
     // As the CLI is built: dependencies bundled, require() of built-ins through createRequire.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
   });
@@ -89,6 +104,7 @@ export function machine(): string {
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }

@@ -13,7 +13,11 @@ import { bundle, machine, measure, median, type Run, startSimProcess, table } fr
  *   (c)  kubectl get leases -A -o json, then kubectl get nodes -o json
  * and, to show where the time goes: (a') and (b') with full Nodes, (d) client-node's typed API.
  */
-export async function listBenchmark(options: { nodes: number; otherLeases: number; rounds: number }): Promise<void> {
+export async function listBenchmark(options: {
+  nodes: number;
+  otherLeases: number;
+  rounds: number;
+}): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   const kubeconfig = join(dir, 'sim.kubeconfig');
   const childDir = join(dir, 'children');
@@ -26,30 +30,64 @@ export async function listBenchmark(options: { nodes: number; otherLeases: numbe
     childDir,
   );
   const sim = await startSimProcess([
-    '--nodes', String(options.nodes),
-    '--workload-leases', String(options.otherLeases),
+    '--nodes',
+    String(options.nodes),
+    '--workload-leases',
+    String(options.otherLeases),
     '--no-renew',
-    '--kubeconfig-out', kubeconfig,
+    '--kubeconfig-out',
+    kubeconfig,
   ]);
   try {
-    const config = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(kubeconfig, 'utf8'))) as {
+    const config = JSON.parse(
+      await import('node:fs/promises').then((fs) => fs.readFile(kubeconfig, 'utf8')),
+    ) as {
       clusters: { cluster: { 'certificate-authority-data': string } }[];
       users: { user: { token: string } }[];
     };
     const caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, Buffer.from(config.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64'));
+    await writeFile(
+      caFile,
+      Buffer.from(config.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64'),
+    );
     const token = config.users[0]?.user.token ?? '';
     const child = (name: string) => join(childDir, `${name}.mjs`);
     const nodeEnv = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
 
     const methods: { id: string; label: string; run: () => Promise<Run> }[] = [
-      { id: 'a', label: '(a)  access layer, Nodes metadata-only', run: () => measure(process.execPath, [child('access-layer'), kubeconfig, 'metadata'], nodeEnv) },
-      { id: 'b', label: '(b)  floor: bare fetch, same pages', run: () => measure(process.execPath, [child('bare-fetch'), sim.url, token, 'metadata', 'fetch'], nodeEnv) },
-      { id: 'b2', label: '(b2) floor: bare node:https, same pages', run: () => measure(process.execPath, [child('bare-fetch'), sim.url, token, 'metadata', 'https'], nodeEnv) },
+      {
+        id: 'a',
+        label: '(a)  access layer, Nodes metadata-only',
+        run: () => measure(process.execPath, [child('access-layer'), kubeconfig, 'metadata'], nodeEnv),
+      },
+      {
+        id: 'b',
+        label: '(b)  floor: bare fetch, same pages',
+        run: () =>
+          measure(process.execPath, [child('bare-fetch'), sim.url, token, 'metadata', 'fetch'], nodeEnv),
+      },
+      {
+        id: 'b2',
+        label: '(b2) floor: bare node:https, same pages',
+        run: () =>
+          measure(process.execPath, [child('bare-fetch'), sim.url, token, 'metadata', 'https'], nodeEnv),
+      },
       { id: 'c', label: '(c)  kubectl get leases -A + get nodes (-o json)', run: () => kubectl(kubeconfig) },
-      { id: "a'", label: "(a') access layer, full Nodes", run: () => measure(process.execPath, [child('access-layer'), kubeconfig, 'full'], nodeEnv) },
-      { id: "b'", label: "(b') floor: bare node:https, full Nodes", run: () => measure(process.execPath, [child('bare-fetch'), sim.url, token, 'full', 'https'], nodeEnv) },
-      { id: 'd', label: '(d)  client-node typed API, full Nodes', run: () => measure(process.execPath, [child('client-node-typed'), kubeconfig], nodeEnv) },
+      {
+        id: "a'",
+        label: "(a') access layer, full Nodes",
+        run: () => measure(process.execPath, [child('access-layer'), kubeconfig, 'full'], nodeEnv),
+      },
+      {
+        id: "b'",
+        label: "(b') floor: bare node:https, full Nodes",
+        run: () => measure(process.execPath, [child('bare-fetch'), sim.url, token, 'full', 'https'], nodeEnv),
+      },
+      {
+        id: 'd',
+        label: '(d)  client-node typed API, full Nodes',
+        run: () => measure(process.execPath, [child('client-node-typed'), kubeconfig], nodeEnv),
+      },
     ];
     const results = new Map<string, { listMs: number[]; wallMs: number[]; rssMb: number[]; items: string }>();
     for (const m of methods) results.set(m.id, { listMs: [], wallMs: [], rssMb: [], items: '' });
@@ -57,7 +95,9 @@ export async function listBenchmark(options: { nodes: number; otherLeases: numbe
     // One warm-up round (the server encodes each object once and caches it), then interleaved rounds with
     // the order rotated, so drift on the machine spreads evenly over the methods.
     for (let round = 0; round <= options.rounds; round++) {
-      const order = methods.map((_, i) => methods[(i + round) % methods.length]).filter((m) => m !== undefined);
+      const order = methods
+        .map((_, i) => methods[(i + round) % methods.length])
+        .filter((m) => m !== undefined);
       for (const m of order) {
         const run = await m.run();
         if (round === 0) continue;
@@ -88,7 +128,9 @@ export async function listBenchmark(options: { nodes: number; otherLeases: numbe
         String(Math.max(...(r?.rssMb ?? [0]))),
       ];
     });
-    const kubectlVersion = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+    const kubectlVersion = execFileSync('kubectl', ['version', '--client', '-o', 'json'], {
+      encoding: 'utf8',
+    });
     const ab = med('a', 'listMs') / med('b', 'listMs');
     const ab2 = med('a', 'listMs') / med('b2', 'listMs');
     const ac = med('a', 'wallMs') / med('c', 'wallMs');

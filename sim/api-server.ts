@@ -4,7 +4,7 @@ import { discoveryDocument, findResource } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
 import type { KubeObject } from './kube-object.ts';
 import type { ListSnapshots } from './list-snapshots.ts';
-import { fieldValue, type ResourceDef } from './resources.ts';
+import { fieldValue, leases, type ResourceDef } from './resources.ts';
 import {
   matchesFields,
   matchesLabels,
@@ -15,6 +15,7 @@ import {
 import {
   badRequest,
   forbidden,
+  invalid,
   methodNotAllowed,
   notFound,
   StatusError,
@@ -143,7 +144,9 @@ export function createApiHandler(deps: ApiServerDeps) {
     const labelSel = url.searchParams.get('labelSelector') ?? '';
     const fieldSel = url.searchParams.get('fieldSelector') ?? '';
     const labelReqs = labelSel ? parseLabelSelector(labelSel) : [];
-    const fieldReqs = fieldSel ? parseFieldSelector(fieldSel, route.def.fields) : [];
+    const fieldReqs = fieldSel
+      ? parseFieldSelector(fieldSel, route.def.fields, route.def.fieldLabelConversion)
+      : [];
     const limit = parseLimit(url.searchParams.get('limit'));
     // The apiserver only counts remaining items when it can do so cheaply: no selectors.
     const withCount = labelReqs.length === 0 && fieldReqs.length === 0;
@@ -204,12 +207,13 @@ export function createApiHandler(deps: ApiServerDeps) {
     const obj = await readObject(req);
     if (!obj.metadata?.name) throw badRequest('metadata.name: Required value: name is required');
     checkNamespace(obj, route);
-    if (isDryRun(url, undefined)) return sendJson(res, store, 201, JSON.stringify(obj));
-    const stored = store.create(route.def, {
-      ...obj,
-      metadata: { ...obj.metadata, namespace: route.namespace },
-    });
-    sendJson(res, store, 201, stored.json);
+    if (route.def === leases) validateLease(obj);
+    const input = serverOwned({ ...obj, metadata: { ...obj.metadata, namespace: route.namespace } });
+    if (isDryRun(url, undefined)) {
+      store.checkCreate(route.def, input);
+      return sendJson(res, store, 201, JSON.stringify(input));
+    }
+    sendJson(res, store, 201, store.create(route.def, input).json);
   }
 
   async function update(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
@@ -218,15 +222,32 @@ export function createApiHandler(deps: ApiServerDeps) {
       throw badRequest('the name of the object does not match the name on the URL');
     }
     checkNamespace(obj, route);
-    if (isDryRun(url, undefined)) {
-      mustGet(route);
-      return sendJson(res, store, 200, JSON.stringify(obj));
+    const input = { ...obj, metadata: { ...obj.metadata, namespace: route.namespace } };
+    if (route.def === leases) {
+      validateLease(input);
+      // Leases allow create-on-update, but no unconditional update of an existing object.
+      if (!store.get(leases, route.namespace, input.metadata.name)) {
+        const fresh = serverOwned(input);
+        if (isDryRun(url, undefined)) {
+          store.checkCreate(leases, fresh);
+          return sendJson(res, store, 201, JSON.stringify(fresh));
+        }
+        return sendJson(res, store, 201, store.create(leases, fresh).json);
+      }
+      if (!input.metadata.resourceVersion) {
+        throw invalid(
+          leases,
+          input.metadata.name,
+          'metadata.resourceVersion',
+          'Invalid value: 0x0: must be specified for an update',
+        );
+      }
     }
-    const stored = store.update(route.def, {
-      ...obj,
-      metadata: { ...obj.metadata, namespace: route.namespace },
-    });
-    sendJson(res, store, 200, stored.json);
+    if (isDryRun(url, undefined)) {
+      store.checkUpdate(route.def, input);
+      return sendJson(res, store, 200, JSON.stringify(input));
+    }
+    sendJson(res, store, 200, store.update(route.def, input).json);
   }
 
   async function remove(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
@@ -337,6 +358,58 @@ function isDryRun(url: URL, bodyDryRun: string[] | undefined): boolean {
     if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   }
   return values.length > 0;
+}
+
+/** A create never keeps a client's uid, resourceVersion or creationTimestamp: the server sets them. */
+function serverOwned(obj: KubeObject): KubeObject {
+  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _created, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+const microTimeFormat = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * What kube-apiserver checks on a lease write: MicroTime fields decode only with exactly six fractional
+ * digits (400 from the decoder — a JavaScript Date's three digits fail), and validation wants a positive
+ * duration and non-negative transitions (422).
+ */
+function validateLease(obj: KubeObject): void {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  for (const field of ['renewTime', 'acquireTime'] as const) {
+    const v = spec[field];
+    if (v !== undefined && v !== null && (typeof v !== 'string' || !microTimeFormat.test(v))) {
+      throw badRequest(
+        `Lease in version "v1" cannot be handled as a Lease: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse as RFC3339 with microseconds`,
+      );
+    }
+  }
+  const name = obj.metadata.name;
+  const duration = spec.leaseDurationSeconds;
+  if (
+    duration !== undefined &&
+    duration !== null &&
+    (!Number.isInteger(duration) || (duration as number) <= 0)
+  ) {
+    throw invalid(
+      leases,
+      name,
+      'spec.leaseDurationSeconds',
+      `Invalid value: ${JSON.stringify(duration)}: must be greater than 0`,
+    );
+  }
+  const transitions = spec.leaseTransitions;
+  if (
+    transitions !== undefined &&
+    transitions !== null &&
+    (!Number.isInteger(transitions) || (transitions as number) < 0)
+  ) {
+    throw invalid(
+      leases,
+      name,
+      'spec.leaseTransitions',
+      `Invalid value: ${JSON.stringify(transitions)}: must be greater than or equal to 0`,
+    );
+  }
 }
 
 function checkNamespace(obj: KubeObject, route: Route): void {

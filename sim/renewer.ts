@@ -61,7 +61,7 @@ export class Renewer {
     const spec = (current.obj.spec ?? {}) as Record<string, unknown>;
     this.store.update(leases, {
       ...current.obj,
-      metadata: { ...current.obj.metadata, resourceVersion: undefined },
+      metadata: { ...current.obj.metadata },
       spec: { ...spec, renewTime: microTime(now) },
     });
     return true;

@@ -12,6 +12,8 @@ export interface ResourceDef extends ResourceName {
   verbs: readonly string[];
   /** Fields a fieldSelector may use, as the real apiserver registers them for this resource. */
   fields: readonly string[];
+  /** Whether the apiserver has a field-label conversion for this kind (it changes the error wording). */
+  fieldLabelConversion: boolean;
 }
 
 export const leases: ResourceDef = {
@@ -25,6 +27,7 @@ export const leases: ResourceDef = {
   shortNames: [],
   verbs: ['create', 'delete', 'get', 'list', 'update'],
   fields: ['metadata.name', 'metadata.namespace'],
+  fieldLabelConversion: false,
 };
 
 export const nodes: ResourceDef = {
@@ -38,6 +41,7 @@ export const nodes: ResourceDef = {
   shortNames: ['no'],
   verbs: ['create', 'delete', 'get', 'list'],
   fields: ['metadata.name', 'spec.unschedulable'],
+  fieldLabelConversion: true,
 };
 
 export const pods: ResourceDef = {
@@ -51,6 +55,7 @@ export const pods: ResourceDef = {
   shortNames: ['po'],
   verbs: ['create', 'delete', 'get', 'list'],
   fields: ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'],
+  fieldLabelConversion: true,
 };
 
 export const namespaces: ResourceDef = {
@@ -64,6 +69,7 @@ export const namespaces: ResourceDef = {
   shortNames: ['ns'],
   verbs: ['create', 'get', 'list'],
   fields: ['metadata.name', 'status.phase'],
+  fieldLabelConversion: true,
 };
 
 export const allResources = [leases, nodes, pods, namespaces] as const;

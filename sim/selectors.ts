@@ -111,13 +111,26 @@ export interface FieldRequirement {
   value: string;
 }
 
-/** Parses a field selector, accepting only the fields the resource supports (as the apiserver does). */
-export function parseFieldSelector(selector: string, supported: readonly string[]): FieldRequirement[] {
+/**
+ * Parses a field selector, accepting only the fields the resource supports (as the apiserver does). Kinds
+ * with a field-label conversion (pods, nodes…) and kinds without one (leases) word the refusal differently.
+ */
+export function parseFieldSelector(
+  selector: string,
+  supported: readonly string[],
+  hasConversion = true,
+): FieldRequirement[] {
   return splitTerms(selector).map((term) => {
     const m = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw new SelectorParseError(`invalid selector: '${selector}'; can't understand '${term}'`);
     const [, field = '', op, value = ''] = m;
-    if (!supported.includes(field)) throw new SelectorParseError(`field label not supported: ${field}`);
+    if (!supported.includes(field)) {
+      throw new SelectorParseError(
+        hasConversion
+          ? `field label not supported: ${field}`
+          : `"${field}" is not a known field selector: only ${supported.map((f) => `"${f}"`).join(', ')}`,
+      );
+    }
     return { field, op: op === '!=' ? 'neq' : 'eq', value: value.trim() };
   });
 }

@@ -97,6 +97,8 @@ export const continueExpired = () =>
   new StatusError(
     410,
     'Expired',
+    // The apiserver's message, less its offer of a token for an inconsistent continuation, which the
+    // simulated cluster does not give (clients that want consistency restart anyway).
     'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
   );
 

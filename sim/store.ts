@@ -114,12 +114,8 @@ export class SimStore {
    * old or buggy writers leave them in real clusters.
    */
   create(def: ResourceDef, input: KubeObject): StoredObject {
+    this.checkCreate(def, input);
     const ns = def.namespaced ? input.metadata.namespace : undefined;
-    const name = input.metadata.name;
-    if (def.namespaced && (!ns || !this.get(namespaces, undefined, ns))) {
-      throw notFound(namespaces, ns ?? '');
-    }
-    if (this.get(def, ns, name)) throw alreadyExists(def, name);
     const obj: KubeObject = {
       ...input,
       apiVersion: def.apiVersion,
@@ -139,11 +135,19 @@ export class SimStore {
     return stored;
   }
 
-  /** Replaces an object. A non-empty metadata.resourceVersion must match the stored one (optimistic concurrency). */
-  update(def: ResourceDef, input: KubeObject): StoredObject {
+  /** Checks what a create would check (namespace exists, name free), without creating. */
+  checkCreate(def: ResourceDef, input: KubeObject): void {
     const ns = def.namespaced ? input.metadata.namespace : undefined;
+    if (def.namespaced && (!ns || !this.get(namespaces, undefined, ns))) {
+      throw notFound(namespaces, ns ?? '');
+    }
+    if (this.get(def, ns, input.metadata.name)) throw alreadyExists(def, input.metadata.name);
+  }
+
+  /** Checks what an update would check (exists; uid and a non-empty resourceVersion match), without updating. */
+  checkUpdate(def: ResourceDef, input: KubeObject): StoredObject {
     const name = input.metadata.name;
-    const current = this.get(def, ns, name);
+    const current = this.get(def, input.metadata.namespace, name);
     if (!current) throw notFound(def, name);
     const expected = input.metadata.resourceVersion;
     if (expected && expected !== current.obj.metadata.resourceVersion) {
@@ -160,6 +164,16 @@ export class SimStore {
         `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.obj.metadata.uid}`,
       );
     }
+    return current;
+  }
+
+  /**
+   * Replaces an object. A non-empty metadata.resourceVersion must match the stored one (optimistic
+   * concurrency); the API layer insists on one for leases, in-process writers (scenarios) may omit it.
+   */
+  update(def: ResourceDef, input: KubeObject): StoredObject {
+    const ns = def.namespaced ? input.metadata.namespace : undefined;
+    const current = this.checkUpdate(def, input);
     const obj: KubeObject = {
       ...input,
       apiVersion: def.apiVersion,

@@ -56,8 +56,9 @@ const columns: Record<string, Column[]> = {
         const ready = ((o.status as { conditions?: Conditions } | undefined)?.conditions ?? []).find(
           (c) => c.type === 'Ready',
         );
+        // As the apiserver's printer: no Ready condition is Unknown; any status but True is NotReady.
         if (!ready) return 'Unknown';
-        return ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
+        return ready.status === 'True' ? 'Ready' : 'NotReady';
       },
     },
     {

@@ -21,7 +21,11 @@ function get(url: string, accept: string): Promise<string> {
       .get(url, { agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks).toString('utf8'))
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
         res.on('error', reject);
       })
       .on('error', reject);
@@ -32,8 +36,14 @@ async function names(path: string, accept: string): Promise<string[]> {
   const out: string[] = [];
   let cont = '';
   do {
-    const text = await get(`${server}${path}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, accept);
-    const body = JSON.parse(text) as { items: { metadata: { name: string } }[]; metadata: { continue?: string } };
+    const text = await get(
+      `${server}${path}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+      accept,
+    );
+    const body = JSON.parse(text) as {
+      items: { metadata: { name: string } }[];
+      metadata: { continue?: string };
+    };
     for (const item of body.items) out.push(item.metadata.name);
     cont = body.metadata.continue ?? '';
   } while (cont);

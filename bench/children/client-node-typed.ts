@@ -8,7 +8,9 @@ kc.loadFromFile(kubeconfig);
 const coordination = kc.makeApiClient(CoordinationV1Api);
 const core = kc.makeApiClient(CoreV1Api);
 
-async function all(page: (cont: string | undefined) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>) {
+async function all(
+  page: (cont: string | undefined) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>,
+) {
   let n = 0;
   let cont: string | undefined;
   do {
