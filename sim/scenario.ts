@@ -203,7 +203,9 @@ export function buildScenario(spec: ScenarioSpec, seed: number, nowMs: number): 
     { style: '1.20', expiredFor: () => r.int(2 * DAY, 30 * DAY) },
   ];
   for (let i = 0; i < spec.expiredApiServers; i++) {
-    const { style, expiredFor } = expiredStyles[i % expiredStyles.length] ?? expiredStyles[0]!;
+    const styleOf = expiredStyles[i % expiredStyles.length];
+    if (!styleOf) continue;
+    const { style, expiredFor } = styleOf;
     const gone = expiredFor();
     const renewMs = nowMs - 3600_000 - gone;
     const lease = add(
