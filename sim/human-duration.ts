@@ -1,8 +1,9 @@
 /** Formats an age the way kubectl and the apiserver's table printer do (apimachinery duration.HumanDuration). */
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  // Go's int(d.Seconds()) truncates toward zero: -1.9 s is -1, which prints as 0s.
+  const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
+  if (seconds < 0 || ms < 0) return '0s';
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;

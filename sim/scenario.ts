@@ -120,6 +120,11 @@ const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
  */
 export function buildScenario(spec: ScenarioSpec, seed: number, nowMs: number): Scenario {
   if (spec.staleNodes > spec.nodes) throw new Error('staleNodes cannot exceed nodes');
+  if (spec.systemLeaderLeases > systemControllers.length) {
+    throw new Error(
+      `systemLeaderLeases can be at most ${systemControllers.length} (${systemControllers.join(', ')})`,
+    );
+  }
   const r = new SeededRandom(seed);
   const objects: Scenario['objects'] = [];
   const renew: RenewTarget[] = [];

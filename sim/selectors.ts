@@ -33,14 +33,32 @@ function splitTerms(selector: string): string[] {
     }
   }
   terms.push(current);
-  return terms.map((t) => t.trim()).filter((t) => t.length > 0);
+  const trimmed = terms.map((t) => t.trim());
+  if (trimmed.length === 1 && trimmed[0] === '') return []; // the empty selector selects everything
+  if (trimmed.some((t) => t === '')) {
+    throw new SelectorParseError(
+      `unable to parse requirement: found '', expected: identifier in "${selector}"`,
+    );
+  }
+  return trimmed;
 }
 
-const labelKey = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A qualified name: an optional DNS-subdomain prefix (≤ 253) and `/`, then a name of at most 63 characters. */
+function isLabelKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  if (name.length > 63 || !labelName.test(name)) return false;
+  if (slash === -1) return true;
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && prefix.split('.').every((part) => dnsLabel.test(part));
+}
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function checkKey(key: string, term: string): string {
-  if (!labelKey.test(key))
+  if (!isLabelKey(key))
     throw new SelectorParseError(`unable to parse requirement: invalid label key "${key}" in "${term}"`);
   return key;
 }
@@ -59,9 +77,8 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
       const [, key = '', op, list = ''] = set;
       const values = list
         .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v.length > 0)
-        .map((v) => checkValue(v, term));
+        // As in apimachinery, `in ()` and a trailing comma name the empty value.
+        .map((v) => checkValue(v.trim(), term));
       return { op: op === 'in' ? 'in' : 'notin', key: checkKey(key, term), values };
     }
     const cmp = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);

@@ -122,7 +122,8 @@ export class SimStore {
       kind: def.kind,
       metadata: {
         ...input.metadata,
-        ...(def.namespaced ? { namespace: ns } : {}),
+        // A cluster-scoped object never keeps a namespace, as the apiserver clears it.
+        namespace: def.namespaced ? ns : undefined,
         uid: input.metadata.uid ?? randomUUID(),
         resourceVersion: this.nextRevision(),
         creationTimestamp: input.metadata.creationTimestamp ?? rfc3339(this.clock()),
@@ -180,7 +181,8 @@ export class SimStore {
       kind: def.kind,
       metadata: {
         ...input.metadata,
-        ...(def.namespaced ? { namespace: ns } : {}),
+        // A cluster-scoped object never keeps a namespace, as the apiserver clears it.
+        namespace: def.namespaced ? ns : undefined,
         uid: current.obj.metadata.uid,
         creationTimestamp: current.obj.metadata.creationTimestamp,
         resourceVersion: this.nextRevision(),

@@ -41,6 +41,15 @@ export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): 
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+  // Date.parse accepts junk like "1.5" or "foo 1"; only a real HTTP-date may stand for a time.
+  if (!isHttpDate(trimmed)) return undefined;
+  return Math.max(0, Date.parse(trimmed) - nowMs);
+}
+
+/** IMF-fixdate, the HTTP-date form servers send: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+export function isHttpDate(value: string): boolean {
+  return (
+    /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
 }

@@ -1,3 +1,5 @@
+import { isHttpDate } from './retry-policy.ts';
+
 /**
  * The API server's clock as seen from its responses' `Date` headers. Lease times are written by the
  * cluster's clock, so judging them against a skewed local clock would call healthy nodes stale (or hide
@@ -17,9 +19,8 @@ export class ServerClock {
   private reading: ServerClockReading | undefined;
 
   observe(dateHeader: string | undefined, localMs: number): void {
-    if (!dateHeader) return;
+    if (!dateHeader || !isHttpDate(dateHeader.trim())) return;
     const serverDateMs = Date.parse(dateHeader);
-    if (Number.isNaN(serverDateMs)) return;
     this.reading = { serverDateMs, localMs, skewMs: serverDateMs + 500 - localMs };
   }
 
