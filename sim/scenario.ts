@@ -24,6 +24,8 @@ export interface ScenarioSpec {
   nodesWithoutLease: number;
   /** Live kube-apiserver identity leases (1.27+ style). */
   liveApiServers: number;
+  /** Extra live identity leases that claim the hostname of a live apiserver (needs liveApiServers ≥ 1). */
+  duplicateApiServerHostnames: number;
   /** Live leader leases of system controllers in kube-system (kube-controller-manager, kube-scheduler, cloud-controller-manager). */
   systemLeaderLeases: number;
   /** Expired identity leases, cycling: 1.27+ expired minutes ago, 1.26 expired hours ago, 1.20 expired days ago. */
@@ -46,6 +48,7 @@ export const defaultScenario: ScenarioSpec = {
   orphanedNodeLeases: 4,
   nodesWithoutLease: 2,
   liveApiServers: 3,
+  duplicateApiServerHostnames: 1,
   systemLeaderLeases: 3,
   expiredApiServers: 3,
   workloadLeases: 12,
@@ -62,6 +65,7 @@ export const emptyScenario: ScenarioSpec = {
   orphanedNodeLeases: 0,
   nodesWithoutLease: 0,
   liveApiServers: 0,
+  duplicateApiServerHostnames: 0,
   systemLeaderLeases: 0,
   expiredApiServers: 0,
   workloadLeases: 0,
@@ -80,7 +84,8 @@ export interface SeededReport {
   staleNodeHeartbeats: string[];
   orphanedNodeLeases: { ownerless: string[]; previousIncarnation: string[] };
   nodesWithoutLease: string[];
-  apiServerIdentities: { live: string[]; expired: string[]; orphaned: string[] };
+  /** `duplicateHostname` lists every live identity lease that shares its hostname with another (both sides). */
+  apiServerIdentities: { live: string[]; expired: string[]; orphaned: string[]; duplicateHostname: string[] };
   leaderLeases: {
     system: string[];
     live: string[];
@@ -140,7 +145,7 @@ export function buildScenario(spec: ScenarioSpec, seed: number, nowMs: number): 
     staleNodeHeartbeats: [],
     orphanedNodeLeases: { ownerless: [], previousIncarnation: [] },
     nodesWithoutLease: [],
-    apiServerIdentities: { live: [], expired: [], orphaned: [] },
+    apiServerIdentities: { live: [], expired: [], orphaned: [], duplicateHostname: [] },
     leaderLeases: { system: [], live: [], coordinated: [], expired: [], abandoned: [], released: [] },
     malformedLeases: [],
   };
@@ -201,6 +206,15 @@ export function buildScenario(spec: ScenarioSpec, seed: number, nowMs: number): 
     );
     renew.push({ namespace: 'kube-system', name: lease.metadata.name, periodMs: 10_000, kind: 'identity' });
     seeded.apiServerIdentities.live.push(key(lease));
+  }
+  for (let i = 0; i < spec.duplicateApiServerHostnames; i++) {
+    const original = seeded.apiServerIdentities.live[i];
+    if (!original) throw new Error('duplicateApiServerHostnames needs as many liveApiServers');
+    const hostname = `ip-10-0-0-${10 + i}.ec2.internal`;
+    const lease = add(leases, apiServerIdentityLease('1.27', hostname, r, nowMs - r.int(0, 9_000), created));
+    renew.push({ namespace: 'kube-system', name: lease.metadata.name, periodMs: 10_000, kind: 'identity' });
+    seeded.apiServerIdentities.live.push(key(lease));
+    seeded.apiServerIdentities.duplicateHostname.push(original, key(lease));
   }
   const expiredStyles: { style: ApiServerIdentityStyle; expiredFor: () => number }[] = [
     { style: '1.27', expiredFor: () => r.int(MINUTE, 30 * MINUTE) },

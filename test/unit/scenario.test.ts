@@ -15,6 +15,7 @@ const small: ScenarioSpec = {
   orphanedNodeLeases: 5,
   nodesWithoutLease: 2,
   liveApiServers: 2,
+  duplicateApiServerHostnames: 1,
   systemLeaderLeases: 3,
   expiredApiServers: 4,
   workloadLeases: 7,
@@ -101,7 +102,8 @@ describe.each(specs)('buildScenario for $name', ({ spec: s }) => {
     expect(seeded.orphanedNodeLeases.ownerless).toHaveLength(Math.ceil(s.orphanedNodeLeases / 2));
     expect(seeded.orphanedNodeLeases.previousIncarnation).toHaveLength(previousIncarnations);
     expect(seeded.nodesWithoutLease).toHaveLength(s.nodesWithoutLease);
-    expect(seeded.apiServerIdentities.live).toHaveLength(s.liveApiServers);
+    expect(seeded.apiServerIdentities.live).toHaveLength(s.liveApiServers + s.duplicateApiServerHostnames);
+    expect(seeded.apiServerIdentities.duplicateHostname).toHaveLength(2 * s.duplicateApiServerHostnames);
     expect(seeded.apiServerIdentities.expired.length + seeded.apiServerIdentities.orphaned.length).toBe(
       s.expiredApiServers,
     );
@@ -119,6 +121,7 @@ describe.each(specs)('buildScenario for $name', ({ spec: s }) => {
       s.nodes +
       s.orphanedNodeLeases +
       s.liveApiServers +
+      s.duplicateApiServerHostnames +
       s.expiredApiServers +
       s.systemLeaderLeases +
       s.workloadLeases +

@@ -1,0 +1,69 @@
+import type { LeaseRecord } from '../kube/records.ts';
+import type { AuditPolicy } from './audit-policy.ts';
+import { parseKubeTime } from './kube-time.ts';
+
+/** The timing of a lease the rules can trust. */
+export interface LeaseTiming {
+  renewMs: number;
+  durationSeconds: number;
+  /** When it expires(d): renewTime + leaseDurationSeconds. */
+  expiresMs: number;
+}
+
+export type LeaseShape = { ok: true; timing: LeaseTiming } | { ok: false; problems: string[] };
+
+/**
+ * Reads a lease's renewTime and leaseDurationSeconds, or says what is wrong with them. A lease that fails
+ * here is reported as MalformedLease and judged by no other rule — and so never deleted.
+ */
+export function readLeaseShape(lease: LeaseRecord, nowMs: number, policy: AuditPolicy): LeaseShape {
+  const problems: string[] = [];
+  const renewMs = parseKubeTime(lease.renewTime);
+  if (lease.renewTime === undefined || lease.renewTime === null) problems.push('spec.renewTime is missing');
+  else if (renewMs === undefined)
+    problems.push(`spec.renewTime ${JSON.stringify(lease.renewTime)} is not an RFC 3339 time`);
+  else if (renewMs - nowMs > policy.clockSkewMarginSeconds * 1000) {
+    problems.push(
+      `spec.renewTime ${String(lease.renewTime)} is in the future (beyond the ${policy.clockSkewMarginSeconds} s skew margin)`,
+    );
+  }
+
+  const d = lease.leaseDurationSeconds;
+  if (d === undefined || d === null) problems.push('spec.leaseDurationSeconds is missing');
+  else if (typeof d !== 'number' || !Number.isInteger(d))
+    problems.push(`spec.leaseDurationSeconds ${JSON.stringify(d)} is not a whole number`);
+  else if (d <= 0) problems.push(`spec.leaseDurationSeconds ${d} is not positive`);
+  else if (d > policy.maxLeaseDurationSeconds)
+    problems.push(`spec.leaseDurationSeconds ${d} is absurdly long`);
+
+  if (
+    lease.acquireTime !== undefined &&
+    lease.acquireTime !== null &&
+    parseKubeTime(lease.acquireTime) === undefined
+  ) {
+    problems.push(`spec.acquireTime ${JSON.stringify(lease.acquireTime)} is not an RFC 3339 time`);
+  }
+  const transitions = lease.leaseTransitions;
+  if (
+    transitions !== undefined &&
+    transitions !== null &&
+    (typeof transitions !== 'number' || !Number.isInteger(transitions) || transitions < 0)
+  ) {
+    problems.push(`spec.leaseTransitions ${JSON.stringify(transitions)} is not a non-negative whole number`);
+  }
+  if (
+    lease.holderIdentity !== undefined &&
+    lease.holderIdentity !== null &&
+    typeof lease.holderIdentity !== 'string'
+  ) {
+    problems.push('spec.holderIdentity is not a string');
+  }
+
+  if (problems.length > 0 || renewMs === undefined || typeof d !== 'number') return { ok: false, problems };
+  return { ok: true, timing: { renewMs, durationSeconds: d, expiresMs: renewMs + d * 1000 } };
+}
+
+/** The holder as a string ('' when released or absent). */
+export function holderOf(lease: LeaseRecord): string {
+  return typeof lease.holderIdentity === 'string' ? lease.holderIdentity : '';
+}

@@ -1,0 +1,100 @@
+import type { LeaseRecord, NodeRecord, OwnerRef } from '../../kube/records.ts';
+import type { AuditPolicy } from '../audit-policy.ts';
+import type { Finding } from '../findings.ts';
+import { holderOf, type LeaseTiming } from '../lease-shape.ts';
+import { ageSeconds, describeAge, factsOf } from './facts.ts';
+
+/**
+ * Kubelet heartbeats (kube-node-lease). kube-controller-manager marks a Node NotReady when its lease has
+ * not moved for --node-monitor-grace-period (50 s since 1.32), judging by its own clock; we judge from
+ * outside, so a skew margin is added. Orphans: a Node deleted while its kubelet ran leaves a lease that
+ * the kubelet re-created without an owner (fixed in 1.29), and a lease whose owner uid is not the live
+ * Node's belongs to a previous Node of the same name.
+ */
+
+/** Problems that make an object in kube-node-lease not a kubelet heartbeat at all. */
+export function nodeLeaseShapeProblems(lease: LeaseRecord): string[] {
+  const problems: string[] = [];
+  const holder = holderOf(lease);
+  if (holder !== '' && holder !== lease.name)
+    problems.push(`holderIdentity "${holder}" is not the lease name, as a kubelet writes it`);
+  const foreign = lease.ownerReferences.find((o) => o.kind !== 'Node');
+  if (foreign) problems.push(`owned by a ${foreign.kind}, not a Node`);
+  return problems;
+}
+
+export function nodeOwner(lease: LeaseRecord): OwnerRef | undefined {
+  return lease.ownerReferences.find((o) => o.kind === 'Node');
+}
+
+/** Stale when not renewed within max(leaseDuration, grace period) plus the skew margin. */
+export function isStaleHeartbeat(timing: LeaseTiming, nowMs: number, policy: AuditPolicy): boolean {
+  const allowedSeconds =
+    Math.max(timing.durationSeconds, policy.nodeGracePeriodSeconds) + policy.clockSkewMarginSeconds;
+  return nowMs - timing.renewMs > allowedSeconds * 1000;
+}
+
+/** Why a node lease has lost its Node, or undefined when its Node is there and is its owner. */
+export function orphanReason(lease: LeaseRecord, node: NodeRecord | undefined): string | undefined {
+  const owner = nodeOwner(lease);
+  if (!node) {
+    return owner
+      ? `its Node ${lease.name} no longer exists (owner uid ${owner.uid}); the garbage collector has not removed it`
+      : `it has no owner and Node ${lease.name} does not exist (a kubelet re-created it after its Node was deleted)`;
+  }
+  if (owner && owner.uid !== node.uid) {
+    return `it belongs to a previous incarnation of Node ${lease.name}: owner uid ${owner.uid}, live Node uid ${node.uid}`;
+  }
+  return undefined;
+}
+
+export function nodeHeartbeatFindings(
+  lease: LeaseRecord,
+  timing: LeaseTiming,
+  node: NodeRecord | undefined,
+  nowMs: number,
+  policy: AuditPolicy,
+): Finding | undefined {
+  const orphan = orphanReason(lease, node);
+  if (orphan) {
+    return {
+      type: 'OrphanedNodeLease',
+      severity: 'warning',
+      namespace: lease.namespace,
+      name: lease.name,
+      reason: `Node lease ${lease.name} is orphaned: ${orphan}.`,
+      ageSeconds: ageSeconds(nowMs, timing.renewMs),
+      leaseKind: 'nodeHeartbeat',
+      uid: lease.uid,
+      resourceVersion: lease.resourceVersion,
+      facts: { ...factsOf(lease, timing), node: lease.name, ...(node ? { nodeUid: node.uid } : {}) },
+    };
+  }
+  if (!isStaleHeartbeat(timing, nowMs, policy)) return undefined;
+  const age = nowMs - timing.renewMs;
+  return {
+    type: 'StaleNodeHeartbeat',
+    severity: age > policy.nodeCriticalAfterSeconds * 1000 ? 'critical' : 'warning',
+    namespace: lease.namespace,
+    name: lease.name,
+    reason: `Node ${lease.name} last renewed its heartbeat ${describeAge(age)} ago (allowed: ${Math.max(timing.durationSeconds, policy.nodeGracePeriodSeconds)} s + ${policy.clockSkewMarginSeconds} s skew margin).`,
+    ageSeconds: ageSeconds(nowMs, timing.renewMs),
+    leaseKind: 'nodeHeartbeat',
+    uid: lease.uid,
+    resourceVersion: lease.resourceVersion,
+    facts: { ...factsOf(lease, timing), node: lease.name, ...(node ? { nodeUid: node.uid } : {}) },
+  };
+}
+
+export function nodeWithoutLeaseFinding(node: NodeRecord, nowMs: number): Finding {
+  const created = node.creationTimestamp ? Date.parse(node.creationTimestamp) : Number.NaN;
+  return {
+    type: 'NodeWithoutLease',
+    severity: 'warning',
+    namespace: '',
+    name: node.name,
+    reason: `Node ${node.name} has no heartbeat lease in kube-node-lease: its kubelet is not heartbeating (or cannot write leases).`,
+    ageSeconds: Number.isNaN(created) ? 0 : ageSeconds(nowMs, created),
+    facts: { node: node.name, nodeUid: node.uid },
+  };
+}
