@@ -1,12 +1,29 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { LeaseReaperError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/report/audit-report.ts';
+import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { simCommand } from './sim-command.ts';
 
 const program = new Command('lease-reaper')
   .description('Audit and reap Kubernetes Leases across clusters; includes a simulated cluster to try it on.')
-  .showHelpAfterError();
-program.addCommand(simCommand());
-program.addCommand(demoCommand());
+  .showHelpAfterError()
+  .exitOverride();
+program.addCommand(auditCommand().exitOverride());
+program.addCommand(simCommand().exitOverride());
+program.addCommand(demoCommand().exitOverride());
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and --version exit 0; anything else commander rejects is a usage error.
+    process.exitCode = err.exitCode === 0 ? 0 : ExitCode.usage;
+  } else if (err instanceof LeaseReaperError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = ExitCode.usage;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+import { ConfigError } from '../shared/errors.ts';
+import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { kubeConfigFromFile, withContext } from '../shared/kube/connect.ts';
+
+/**
+ * The clusters a command addresses: the named contexts of a kubeconfig, all of them, or its current one.
+ * Each target is named after its context.
+ */
+export function kubeconfigTargets(
+  path: string | undefined,
+  contexts: readonly string[],
+  allContexts: boolean,
+): ClusterTarget[] {
+  const kc = kubeConfigFromFile(path);
+  const known = kc.getContexts().map((c) => c.name);
+  let names: readonly string[];
+  if (allContexts) names = known;
+  else if (contexts.length > 0) names = contexts;
+  else names = [kc.getCurrentContext()];
+  for (const name of names) {
+    if (!known.includes(name)) {
+      throw new ConfigError(
+        `--context "${name}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`,
+      );
+    }
+  }
+  return names.map((name) => ({ name, kubeConfig: withContext(kc, name) }));
+}
