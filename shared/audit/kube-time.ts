@@ -12,39 +12,48 @@ export function parseKubeTime(value: unknown): number | undefined {
     value,
   );
   if (!m) return undefined;
+  if (Number(m[3]) > daysIn(Number(m[1]), Number(m[2]))) return undefined; // Date.parse would roll it over
   const ms = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const ZERO = 48;
-
-function digits(s: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = s.charCodeAt(i) - ZERO;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/** The digit at `i` (0–9), or a negative or > 9 value for anything else. */
+function digit(s: string, i: number): number {
+  return s.charCodeAt(i) - 48;
 }
 
-/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, by position; undefined for any other shape. */
+function two(s: string, i: number): number {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, by position and integer arithmetic; undefined for any other shape. */
 function parseUtc(s: string): number | undefined {
   const len = s.length;
   if (len < 20 || s.charCodeAt(len - 1) !== 90 /* Z */) return undefined;
-  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return undefined;
-  const year = digits(s, 0, 4);
-  const month = digits(s, 5, 2);
-  const day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2);
-  const minute = digits(s, 14, 2);
-  const second = digits(s, 17, 2);
   if (
-    year < 0 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const century = two(s, 0);
+  const yy = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (
+    century < 0 ||
+    yy < 0 ||
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > 31 ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -54,14 +63,35 @@ function parseUtc(s: string): number | undefined {
   ) {
     return undefined;
   }
+  const year = century * 100 + yy;
+  // Reject dates that do not exist (Date.UTC would roll 31 February over into March).
+  if (day > daysIn(year, month)) return undefined;
   let ms = 0;
   if (len > 20) {
-    if (s[19] !== '.' || len < 22 || len > 30) return undefined; // 1 to 9 fraction digits
-    const fraction = digits(s, 20, len - 21);
-    if (fraction < 0) return undefined;
-    ms = Math.floor(fraction / 10 ** (len - 21 - 3));
+    // One to nine fraction digits; milliseconds are the first three.
+    if (s.charCodeAt(19) !== 46 /* . */ || len < 22 || len > 30) return undefined;
+    for (let i = 20; i < len - 1; i++) {
+      const d = digit(s, i);
+      if (d < 0 || d > 9) return undefined;
+      if (i < 23) ms += d * (i === 20 ? 100 : i === 21 ? 10 : 1);
+    }
   }
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 31 February over into March: reject dates that do not exist.
-  return new Date(t).getUTCDate() === day ? t : undefined;
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return monthDays[month - 1] ?? 31;
 }
