@@ -1,17 +1,26 @@
 import { parseArgs } from 'node:util';
+import { classifyBenchmark, fleetRssBenchmark } from './audit-bench.ts';
 import { listBenchmark } from './list-bench.ts';
 
-// `npm run bench [-- --nodes 15000 --other-leases 2000 --rounds 5]`
+// `npm run bench [-- --only list|classify|rss] [--nodes 15000 --other-leases 2000 --rounds 5]`
 const { values } = parseArgs({
   options: {
+    only: { type: 'string' },
     nodes: { type: 'string', default: '15000' },
     'other-leases': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
+    'fleet-nodes': { type: 'string', default: '100000' },
+    leases: { type: 'string', default: '1000000' },
   },
 });
+const wants = (name: string) => values.only === undefined || values.only === name;
 
-await listBenchmark({
-  nodes: Number(values.nodes),
-  otherLeases: Number(values['other-leases']),
-  rounds: Number(values.rounds),
-});
+if (wants('classify')) await classifyBenchmark({ leases: Number(values.leases), runs: 7 });
+if (wants('list')) {
+  await listBenchmark({
+    nodes: Number(values.nodes),
+    otherLeases: Number(values['other-leases']),
+    rounds: Number(values.rounds),
+  });
+}
+if (wants('rss')) await fleetRssBenchmark({ nodes: Number(values['fleet-nodes']), rounds: 3 });

@@ -66,7 +66,11 @@ export interface Finding {
   facts: FindingFacts;
 }
 
-/** The findings a reaper may act on (the policy decides whether it does); everything else is report-only. */
+/**
+ * The findings a reaper may act on (its policy decides whether it does); everything else is report-only.
+ * Coordinated-leader-election leases never are: that controller owns them.
+ */
 export function isDeletionCandidate(f: Finding): boolean {
-  return f.type === 'AbandonedLease' || f.type === 'OrphanedNodeLease';
+  if (f.type === 'OrphanedNodeLease') return true;
+  return f.type === 'AbandonedLease' && f.leaseKind !== 'coordinated';
 }

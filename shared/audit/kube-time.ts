@@ -12,7 +12,9 @@ export function parseKubeTime(value: unknown): number | undefined {
     value,
   );
   if (!m) return undefined;
-  if (Number(m[3]) > daysIn(Number(m[1]), Number(m[2]))) return undefined; // Date.parse would roll it over
+  // Date.parse would roll these over; Go's time.Parse (the apiserver's) rejects them.
+  if (Number(m[3]) > daysIn(Number(m[1]), Number(m[2])) || Number(m[4]) > 23 || Number(m[6]) > 59)
+    return undefined;
   const ms = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -64,7 +64,7 @@ export function duplicateHostnameFindings(live: readonly LeaseRecord[], nowMs: n
         severity: 'warning',
         namespace: lease.namespace,
         name: lease.name,
-        reason: `Live kube-apiserver identity ${lease.name} claims host ${host}, as ${others.join(', ')} also does${others.length > 1 ? '' : ''}.`,
+        reason: `Live kube-apiserver identity ${lease.name} claims host ${host}, as ${others.join(', ')} also ${others.length > 1 ? 'do' : 'does'}.`,
         ageSeconds: Number.isNaN(created) ? 0 : ageSeconds(nowMs, created),
         leaseKind: 'apiServerIdentity',
         uid: lease.uid,

@@ -28,7 +28,8 @@ export function leaderFinding(
   if (expiredFor <= policy.clockSkewMarginSeconds * 1000) return undefined;
   const holder = holderOf(lease);
   const released = holder === '';
-  const podName = released ? undefined : holderPodName(holder);
+  // Control-plane holders are `<node hostname>_<uuid>`, not Pods: only workload holders are looked up.
+  const podName = released || kind === 'systemLeader' ? undefined : holderPodName(holder);
   const holderPodRunning = livePodNames && podName !== undefined ? livePodNames.has(podName) : undefined;
   const abandoned = expiredFor > policy.abandonedAfterSeconds * 1000 && holderPodRunning !== true;
   const facts = {
@@ -66,8 +67,8 @@ export function leaderFinding(
   return {
     ...base,
     type: 'ExpiredLease',
-    // An expired control-plane leader lease means that controller is not running.
-    severity: kind === 'systemLeader' ? 'warning' : 'info',
+    // An expired control-plane leader lease (coordinated or not) means that controller is not running.
+    severity: lease.namespace === 'kube-system' ? 'warning' : 'info',
     reason: `Lease ${lease.namespace}/${lease.name} expired ${ago} ago${why}.`,
   };
 }

@@ -1,0 +1,77 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundle, machine, measure, median, startSimProcess } from './harness.ts';
+
+/** Classification throughput of the pure audit on 1,000,000 synthetic leases (target >= 2M leases/s). */
+export async function classifyBenchmark(options: { leases: number; runs: number }): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
+  await bundle({ classify: 'bench/children/classify.ts' }, dir);
+  const lines = [
+    `classification benchmark: audit() over ${options.leases} synthetic leases, ${options.runs} runs after a warm-up, median; ${machine()}`,
+  ];
+  for (const mix of ['healthy', 'troubled'] as const) {
+    const run = await measure(process.execPath, [
+      join(dir, 'classify.mjs'),
+      String(options.leases),
+      String(options.runs),
+      mix,
+    ]);
+    const r = JSON.parse(run.stdout) as { findings: number; medianLeasesPerSecond: number };
+    const rate = r.medianLeasesPerSecond;
+    const verdict =
+      mix === 'healthy'
+        ? `(target >= 2,000,000/s) ${rate >= 2_000_000 ? 'met' : 'NOT MET'}`
+        : '(for reference)';
+    lines.push(
+      `  ${mix.padEnd(9)} ${r.findings.toLocaleString('en-US').padStart(7)} findings   ${rate.toLocaleString('en-US').padStart(10)} leases/s   ${verdict}`,
+    );
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+/** Peak RSS of `lease-reaper audit` on a 100,000-node cluster (target <= 200 MB). */
+export async function fleetRssBenchmark(options: { nodes: number; rounds: number }): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
+  const kubeconfig = join(dir, 'sim.kubeconfig');
+  await bundle({ cli: 'cli/main.ts' }, dir);
+  const startedAt = new Date().toISOString();
+  const sim = await startSimProcess([
+    '--nodes',
+    String(options.nodes),
+    '--no-renew',
+    '--kubeconfig-out',
+    kubeconfig,
+  ]);
+  try {
+    const rss: number[] = [];
+    const wall: number[] = [];
+    let counts = '';
+    for (let i = 0; i < options.rounds; i++) {
+      const run = await measure(process.execPath, [
+        join(dir, 'cli.mjs'),
+        'audit',
+        '--kubeconfig',
+        kubeconfig,
+        '--output',
+        'json',
+        '--now',
+        startedAt,
+      ]);
+      const report = JSON.parse(run.stdout) as {
+        clusters: { counts?: { leases: number; nodes: number }; findings?: unknown[] }[];
+      };
+      const c = report.clusters[0];
+      counts = `${c?.counts?.leases} leases, ${c?.counts?.nodes} nodes, ${c?.findings?.length} findings`;
+      rss.push(run.maxRssMb);
+      wall.push(run.wallMs);
+    }
+    const peak = Math.max(...rss);
+    process.stdout.write(
+      `\nfleet-size memory: lease-reaper audit of a ${options.nodes}-node simulated cluster (${counts}); ${machine()}\n` +
+        `  peak RSS ${peak} MB over ${options.rounds} runs (target <= 200 MB) ${peak <= 200 ? 'met' : 'NOT MET'}; median wall ${median(wall).toFixed(0)} ms\n`,
+    );
+  } finally {
+    await sim.stop();
+  }
+}

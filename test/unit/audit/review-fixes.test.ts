@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { isDeletionCandidate } from '../../../shared/audit/findings.ts';
+import { parseKubeTime } from '../../../shared/audit/kube-time.ts';
+import { auditOf, DAY, findingsFor, leaderLease, pod } from './builders.ts';
+
+// Behaviours a review found wrong and that were fixed: each case here failed before its fix.
+
+describe('parseKubeTime rejects what Go time.Parse rejects', () => {
+  it.each([
+    '2026-11-25T24:00:00Z',
+    '2026-01-01T24:00:00+02:00',
+    '2026-11-25T03:05:60Z',
+    '2026-12-31T23:59:60Z',
+  ])('rejects %s', (t) => {
+    expect(parseKubeTime(t)).toBeUndefined();
+  });
+});
+
+describe('leases the reaper must never act on', () => {
+  it('does not make an abandoned coordinated-leader-election lease a deletion candidate', () => {
+    const lease = leaderLease({
+      namespace: 'kube-system',
+      name: 'kube-scheduler',
+      strategy: 'OldestEmulationVersion',
+      renewAgoMs: 3 * DAY,
+    });
+
+    const [finding] = findingsFor(auditOf({ leases: [lease] }), 'kube-system', 'kube-scheduler');
+
+    expect(finding).toMatchObject({ type: 'AbandonedLease', leaseKind: 'coordinated', severity: 'warning' });
+    expect(finding && isDeletionCandidate(finding)).toBe(false);
+  });
+});
+
+describe('control-plane leader leases', () => {
+  it('does not look up a Pod for a holder that is a node hostname', () => {
+    const lease = leaderLease({
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      holder: 'ip-10-0-0-10.ec2.internal_0c1d',
+      renewAgoMs: 3 * DAY,
+    });
+
+    const [finding] = findingsFor(
+      auditOf({ leases: [lease], pods: [pod('unrelated')] }),
+      'kube-system',
+      'kube-controller-manager',
+    );
+
+    expect(finding?.reason).not.toContain('Pod');
+    expect(finding?.facts.holderPodRunning).toBeUndefined();
+  });
+
+  it('gives an expired coordinated lease in kube-system the control-plane severity', () => {
+    const lease = leaderLease({
+      namespace: 'kube-system',
+      name: 'kube-scheduler',
+      strategy: 'OldestEmulationVersion',
+      renewAgoMs: 10 * 60_000,
+    });
+
+    const [finding] = findingsFor(auditOf({ leases: [lease] }), 'kube-system', 'kube-scheduler');
+
+    expect(finding).toMatchObject({ type: 'ExpiredLease', severity: 'warning' });
+  });
+});
