@@ -61,7 +61,7 @@ function parseUtc(s: string): number | undefined {
     minute < 0 ||
     minute > 59 ||
     second < 0 ||
-    second > 60
+    second > 59
   ) {
     return undefined;
   }

@@ -51,7 +51,9 @@ export function leaderFinding(
       ? 'its last holder released it'
       : holderPodRunning === false
         ? `its holder Pod ${podName} is not running`
-        : 'no holder has renewed it (Pods were not checked)';
+        : kind === 'systemLeader'
+          ? 'no control-plane instance has renewed it'
+          : 'no holder has renewed it (Pods were not checked)';
     return {
       ...base,
       type: 'AbandonedLease',
