@@ -14,9 +14,21 @@ const empty = Object.freeze({}) as Record<string, string>;
 // A fleet-shaped mix: mostly kubelet heartbeats, with blocks of 100 leases in which every rule fires —
 // stale and orphaned heartbeats, Nodes without leases, expired and orphaned apiserver identities, live,
 // expired, abandoned, released and malformed leader leases.
+// Built in chunks that go through JSON and back: strings are then flat, as JSON.parse gives them to the
+// real pipeline (strings built by concatenation are ropes, which compare and parse more slowly), and the
+// heap holds one copy of the data, as a real run's would.
 const leases: LeaseRecord[] = [];
 const nodes: NodeRecord[] = [];
+let chunkLeases: LeaseRecord[] = [];
+let chunkNodes: NodeRecord[] = [];
+const flush = () => {
+  leases.push(...(JSON.parse(JSON.stringify(chunkLeases)) as LeaseRecord[]));
+  nodes.push(...(JSON.parse(JSON.stringify(chunkNodes)) as NodeRecord[]));
+  chunkLeases = [];
+  chunkNodes = [];
+};
 for (let i = 0; i < count; i++) {
+  if (i % 10_000 === 0) flush();
   // Every `mix`-th block of 100 leases carries the anomalies; the others are all healthy.
   const anomalous = Math.floor(i / 100) % mix === 0;
   const r = anomalous ? i % 100 : ((i % 100) % 88) + 1;
@@ -24,14 +36,14 @@ for (let i = 0; i < count; i++) {
   const name = `ip-10-${String(i).padStart(7, '0')}.ec2.internal`;
   if (r < 90) {
     const uid = `uid-${i}`;
-    if (r !== 89) nodes.push({ name, uid, creationTimestamp: undefined });
-    leases.push(
+    if (r !== 89) chunkNodes.push({ name, uid, creationTimestamp: undefined });
+    chunkLeases.push(
       lease('kube-node-lease', name, name, 40, now - (r === 0 ? 600_000 : 5_000), [
         { apiVersion: 'v1', kind: 'Node', name, uid },
       ]),
     );
   } else if (r < 92) {
-    leases.push({
+    chunkLeases.push({
       ...lease(
         'kube-system',
         `apiserver-${i}`,
@@ -44,7 +56,7 @@ for (let i = 0; i < count; i++) {
     });
   } else {
     const renew = r < 96 ? now - 1_000 : r < 98 ? now - 600_000 : now - 3 * 86_400_000;
-    leases.push(
+    chunkLeases.push(
       lease(`ns-${r}`, `leader-${i}`, r === 99 ? '' : `pod-${i}_uuid`, r === 97 ? -1 : 15, renew, []),
     );
   }

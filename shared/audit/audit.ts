@@ -173,7 +173,8 @@ function isSortedByName(items: readonly { name: string }[]): boolean {
 
 /** Code-unit order, as the apiserver (etcd keys) sorts names. */
 function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  // Equality first: in the join most names match, and one comparison then settles it.
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 function readLeaseProblems(lease: LeaseRecord, nowMs: number, policy: AuditPolicy): string[] {

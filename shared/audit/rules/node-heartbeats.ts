@@ -18,13 +18,15 @@ export function nodeLeaseShapeProblems(lease: LeaseRecord): string[] {
   const holder = holderOf(lease);
   if (holder !== '' && holder !== lease.name)
     problems.push(`holderIdentity "${holder}" is not the lease name, as a kubelet writes it`);
-  const foreign = lease.ownerReferences.find((o) => o.kind !== 'Node');
+  let foreign: OwnerRef | undefined;
+  for (const o of lease.ownerReferences) if (o.kind !== 'Node') foreign ??= o;
   if (foreign) problems.push(`owned by a ${foreign.kind}, not a Node`);
   return problems;
 }
 
 export function nodeOwner(lease: LeaseRecord): OwnerRef | undefined {
-  return lease.ownerReferences.find((o) => o.kind === 'Node');
+  for (const o of lease.ownerReferences) if (o.kind === 'Node') return o;
+  return undefined;
 }
 
 /** Stale when not renewed within max(leaseDuration, grace period) plus the skew margin. */
