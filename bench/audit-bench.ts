@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundle, machine, measure, median, startSimProcess } from './harness.ts';
+import { buildCli, bundle, machine, measure, median, startSimProcess } from './harness.ts';
 
 /** Classification throughput of the pure audit on 1,000,000 synthetic leases (target >= 2M leases/s). */
 export async function classifyBenchmark(options: { leases: number; runs: number }): Promise<void> {
@@ -34,7 +34,7 @@ export async function classifyBenchmark(options: { leases: number; runs: number 
 export async function fleetRssBenchmark(options: { nodes: number; rounds: number }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   const kubeconfig = join(dir, 'sim.kubeconfig');
-  await bundle({ cli: 'cli/main.ts' }, dir);
+  await buildCli();
   const startedAt = new Date().toISOString();
   const sim = await startSimProcess([
     '--nodes',
@@ -48,8 +48,8 @@ export async function fleetRssBenchmark(options: { nodes: number; rounds: number
     const wall: number[] = [];
     let counts = '';
     for (let i = 0; i < options.rounds; i++) {
-      const run = await measure(process.execPath, [
-        join(dir, 'cli.mjs'),
+      // The installed command, as users run it (its shebang sets the V8 young-generation size).
+      const run = await measure('bin/lease-reaper.mjs', [
         'audit',
         '--kubeconfig',
         kubeconfig,

@@ -72,6 +72,11 @@ export async function startSimProcess(args: readonly string[]): Promise<SimProce
   };
 }
 
+/** Builds dist/cli.mjs, which bin/lease-reaper.mjs runs, so benchmarks measure the current source. */
+export async function buildCli(): Promise<void> {
+  await measure(process.execPath, ['scripts/build-cli.mjs']);
+}
+
 /** Bundles benchmark children so they start like production code would, without a TypeScript loader. */
 export async function bundle(entries: Record<string, string>, outdir: string): Promise<void> {
   await build({

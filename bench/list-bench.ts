@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundle, machine, measure, median, type Run, startSimProcess, table } from './harness.ts';
+import { buildCli, bundle, machine, measure, median, type Run, startSimProcess, table } from './harness.ts';
 
 /**
  * Foundation benchmark: list a 15,000-node cluster (15k node leases, 15k realistic Nodes, ~2k other leases)
@@ -21,12 +21,12 @@ export async function listBenchmark(options: {
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   const kubeconfig = join(dir, 'sim.kubeconfig');
   const childDir = join(dir, 'children');
+  await buildCli();
   await bundle(
     {
       'access-layer': 'bench/children/access-layer.ts',
       'bare-fetch': 'bench/children/bare-fetch.ts',
       'client-node-typed': 'bench/children/client-node-typed.ts',
-      cli: 'cli/main.ts',
     },
     childDir,
   );
@@ -75,6 +75,17 @@ export async function listBenchmark(options: {
           measure(process.execPath, [child('bare-fetch'), sim.url, token, 'metadata', 'https'], nodeEnv),
       },
       { id: 'c', label: '(c)  kubectl get leases -A + get nodes (-o json)', run: () => kubectl(kubeconfig) },
+      {
+        id: 'e',
+        label: '(e)  lease-reaper audit --output json (process)',
+        // --now: judge every round at the cluster's start, so each round reports the same findings.
+        run: () =>
+          measure(
+            'bin/lease-reaper.mjs',
+            ['audit', '--kubeconfig', kubeconfig, '--output', 'json', '--now', startedAt],
+            nodeEnv,
+          ),
+      },
       {
         id: "a'",
         label: "(a') access layer, full Nodes",

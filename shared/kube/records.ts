@@ -65,11 +65,31 @@ function stringMap(v: unknown): Readonly<Record<string, string>> {
   return out;
 }
 
-function owners(v: unknown): readonly OwnerRef[] {
+/**
+ * One copy of strings that repeat across a cluster's objects (namespaces, owner kinds): JSON.parse makes a
+ * new string for every occurrence, and at 100k leases the copies add up. Bounded, so a long fleet run
+ * cannot grow it without limit.
+ */
+const interned = new Map<string, string>();
+function intern(value: string): string {
+  const known = interned.get(value);
+  if (known !== undefined) return known;
+  if (interned.size < 10_000) interned.set(value, value);
+  return value;
+}
+
+function owners(v: unknown, leaseName: string): readonly OwnerRef[] {
   if (!Array.isArray(v) || v.length === 0) return noOwners;
   return v.map((o) => {
     const r = obj(o);
-    return { apiVersion: str(r.apiVersion), kind: str(r.kind), name: str(r.name), uid: str(r.uid) };
+    const name = str(r.name);
+    // A kubelet lease's owner is its Node, of the same name: keep one string for both.
+    return {
+      apiVersion: intern(str(r.apiVersion)),
+      kind: intern(str(r.kind)),
+      name: name === leaseName ? leaseName : name,
+      uid: str(r.uid),
+    };
   });
 }
 
@@ -77,16 +97,18 @@ export function toLeaseRecord(item: unknown): LeaseRecord {
   const o = obj(item);
   const m = obj(o.metadata);
   const s = obj(o.spec);
+  const name = str(m.name);
   return {
-    namespace: str(m.namespace),
-    name: str(m.name),
+    namespace: intern(str(m.namespace)),
+    name,
     uid: str(m.uid),
     resourceVersion: str(m.resourceVersion),
     creationTimestamp: optStr(m.creationTimestamp),
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
-    ownerReferences: owners(m.ownerReferences),
-    holderIdentity: s.holderIdentity,
+    ownerReferences: owners(m.ownerReferences, name),
+    // A kubelet's holder is the lease name: one string for both.
+    holderIdentity: s.holderIdentity === name ? name : s.holderIdentity,
     leaseDurationSeconds: s.leaseDurationSeconds,
     renewTime: s.renewTime,
     acquireTime: s.acquireTime,
@@ -103,5 +125,5 @@ export function toNodeRecord(item: unknown): NodeRecord {
 
 export function toPodRecord(item: unknown): PodRecord {
   const m = obj(obj(item).metadata);
-  return { namespace: str(m.namespace), name: str(m.name), uid: str(m.uid) };
+  return { namespace: intern(str(m.namespace)), name: str(m.name), uid: str(m.uid) };
 }
