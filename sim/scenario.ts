@@ -119,6 +119,22 @@ const systemControllers = ['kube-controller-manager', 'kube-scheduler', 'cloud-c
 
 const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
+/** A report of nothing seeded yet, which buildScenario fills in. */
+export function emptySeededReport(spec: ScenarioSpec, seed: number, nowMs: number): SeededReport {
+  return {
+    spec,
+    seed,
+    nowMs,
+    counts: { nodes: 0, leases: 0, nodeLeases: 0, pods: 0, namespaces: 0 },
+    staleNodeHeartbeats: [],
+    orphanedNodeLeases: { ownerless: [], previousIncarnation: [] },
+    nodesWithoutLease: [],
+    apiServerIdentities: { live: [], expired: [], orphaned: [], duplicateHostname: [] },
+    leaderLeases: { system: [], live: [], coordinated: [], expired: [], abandoned: [], released: [] },
+    malformedLeases: [],
+  };
+}
+
 /**
  * Builds a cluster's objects deterministically from a seed and `now`. Timestamps are relative to `now`, so
  * a scenario built at the moment a simulated cluster starts has exactly the anomalies it reports.
@@ -137,18 +153,7 @@ export function buildScenario(spec: ScenarioSpec, seed: number, nowMs: number): 
     objects.push({ def, obj });
     return obj;
   };
-  const seeded: SeededReport = {
-    spec,
-    seed,
-    nowMs,
-    counts: { nodes: 0, leases: 0, nodeLeases: 0, pods: 0, namespaces: 0 },
-    staleNodeHeartbeats: [],
-    orphanedNodeLeases: { ownerless: [], previousIncarnation: [] },
-    nodesWithoutLease: [],
-    apiServerIdentities: { live: [], expired: [], orphaned: [], duplicateHostname: [] },
-    leaderLeases: { system: [], live: [], coordinated: [], expired: [], abandoned: [], released: [] },
-    malformedLeases: [],
-  };
+  const seeded = emptySeededReport(spec, seed, nowMs);
   const created = nowMs - 30 * DAY;
   for (const ns of ['default', 'kube-system', 'kube-public', NODE_LEASE_NAMESPACE, ...workloadNamespaces]) {
     add(namespaces, namespaceObject(ns, created));

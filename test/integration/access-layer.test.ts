@@ -17,19 +17,11 @@ import { toLeaseRecord, toNodeRecord } from '../../shared/kube/records.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases, nodes } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
-import { clientFor, fastRetry, seedLeases, startTestCluster } from '../support/sim.ts';
+import { clientFor, fastRetry, seedLeases, simClusters } from '../support/sim.ts';
 
 const ALL_LEASES = '/apis/coordination.k8s.io/v1/leases';
-const running: SimCluster[] = [];
-async function cluster(...args: Parameters<typeof startTestCluster>): Promise<SimCluster> {
-  const sim = await startTestCluster(...args);
-  running.push(sim);
-  return sim;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const clusters = simClusters();
+const cluster = clusters.start;
 
 const keyOf = (l: { namespace: string; name: string }) => `${l.namespace}/${l.name}`;
 
@@ -231,7 +223,7 @@ describe('retries and faults', () => {
     const url = sim.url;
     const ca = sim.caCertPem;
     await sim.close();
-    running.splice(running.indexOf(sim), 1);
+    clusters.forget(sim);
     const kc = kubeConfigFromEndpoint({
       name: 'gone',
       server: url,

@@ -2,19 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding, FindingType } from '../../shared/audit/findings.ts';
 import type { AuditReport } from '../../shared/report/audit-report.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
-import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
+import { defaultScenario, emptySeededReport, type SeededReport } from '../../sim/scenario.ts';
 import { runCli, writeFleetKubeconfig } from '../support/cli.ts';
-import { startTestCluster } from '../support/sim.ts';
+import { simClusters } from '../support/sim.ts';
 
-const running: SimCluster[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-async function cluster(name: string, spec = defaultScenario): Promise<SimCluster> {
-  const sim = await startTestCluster(spec, { name });
-  running.push(sim);
-  return sim;
-}
+const clusters = simClusters();
+const cluster = (name: string, spec = defaultScenario): Promise<SimCluster> => clusters.start(spec, { name });
 
 /** What the audit must report for a scenario: every seeded anomaly, by finding type. */
 function expectedFindings(seeded: SeededReport): Record<FindingType, string[]> {
@@ -42,20 +35,7 @@ function actualFindings(findings: readonly Finding[]): Record<FindingType, strin
   return out;
 }
 
-function emptySeed(): SeededReport {
-  return {
-    spec: defaultScenario,
-    seed: 0,
-    nowMs: 0,
-    counts: { nodes: 0, leases: 0, nodeLeases: 0, pods: 0, namespaces: 0 },
-    staleNodeHeartbeats: [],
-    orphanedNodeLeases: { ownerless: [], previousIncarnation: [] },
-    nodesWithoutLease: [],
-    apiServerIdentities: { live: [], expired: [], orphaned: [], duplicateHostname: [] },
-    leaderLeases: { system: [], live: [], coordinated: [], expired: [], abandoned: [], released: [] },
-    malformedLeases: [],
-  };
-}
+const emptySeed = (): SeededReport => emptySeededReport(defaultScenario, 0, 0);
 
 const sorted = (r: Record<string, string[]>) =>
   Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [...v].sort()]));

@@ -14,18 +14,10 @@ import type { SimCluster } from '../../sim/cluster.ts';
 import { podObject } from '../../sim/objects.ts';
 import { leases, nodes, pods } from '../../sim/resources.ts';
 import type { ScenarioSpec } from '../../sim/scenario.ts';
-import { seedLeases, startTestCluster } from '../support/sim.ts';
+import { seedLeases, simClusters } from '../support/sim.ts';
 
-const running: SimCluster[] = [];
-async function cluster(...args: Parameters<typeof startTestCluster>): Promise<SimCluster> {
-  const sim = await startTestCluster(...args);
-  running.push(sim);
-  return sim;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const clusters = simClusters();
+const cluster = clusters.start;
 
 /** The typed client-node APIs, authenticated and TLS-verified by the sim's own kubeconfig. */
 function apis(sim: SimCluster, user: 'admin' | 'read-only' = 'admin') {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { KubeClient, type KubeClientOptions } from '../../shared/kube/kube-client.ts';
 import { type SimCluster, type SimClusterOptions, startSimCluster } from '../../sim/cluster.ts';
@@ -45,4 +46,25 @@ export function seedLeases(sim: SimCluster, count: number, namespaceCount = 7): 
     keys.push(`${namespace}/${name}`);
   }
   return keys;
+}
+
+/**
+ * Simulated clusters for one test file: `start` runs one (same arguments as startTestCluster) and every
+ * cluster started is closed after each test; `forget` is for a test that closes one itself.
+ */
+export function simClusters() {
+  const running: SimCluster[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((s) => s.close()));
+  });
+  return {
+    async start(...args: Parameters<typeof startTestCluster>): Promise<SimCluster> {
+      const sim = await startTestCluster(...args);
+      running.push(sim);
+      return sim;
+    },
+    forget(sim: SimCluster): void {
+      running.splice(running.indexOf(sim), 1);
+    },
+  };
 }
