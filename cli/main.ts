@@ -4,6 +4,7 @@ import { LeaseReaperError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/report/audit-report.ts';
 import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { reapCommand } from './reap-command.ts';
 import { simCommand } from './sim-command.ts';
 
 const program = new Command('lease-reaper')
@@ -11,6 +12,7 @@ const program = new Command('lease-reaper')
   .showHelpAfterError()
   .exitOverride();
 program.addCommand(auditCommand().exitOverride());
+program.addCommand(reapCommand().exitOverride());
 program.addCommand(simCommand().exitOverride());
 program.addCommand(demoCommand().exitOverride());
 

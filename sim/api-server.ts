@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { discoveryDocument, findResource } from './discovery.ts';
-import type { FaultInjector } from './faults.ts';
-import type { KubeObject } from './kube-object.ts';
-import type { ListSnapshots } from './list-snapshots.ts';
-import { fieldValue, leases, type ResourceDef } from './resources.ts';
 import {
   matchesFields,
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
   SelectorParseError,
-} from './selectors.ts';
+} from '../shared/selectors.ts';
+import { discoveryDocument, findResource } from './discovery.ts';
+import type { FaultInjector } from './faults.ts';
+import type { KubeObject } from './kube-object.ts';
+import type { ListSnapshots } from './list-snapshots.ts';
+import { fieldValue, leases, type ResourceDef } from './resources.ts';
 import {
   badRequest,
   forbidden,

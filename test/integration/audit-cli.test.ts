@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding, FindingType } from '../../shared/audit/findings.ts';
 import type { AuditReport } from '../../shared/report/audit-report.ts';
 import type { SimCluster } from '../../sim/cluster.ts';

@@ -9,7 +9,7 @@ import {
   type V1Lease,
   V1MicroTime,
 } from '@kubernetes/client-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { podObject } from '../../sim/objects.ts';
 import { leases, nodes, pods } from '../../sim/resources.ts';

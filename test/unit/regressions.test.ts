@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRetryPolicy, parseRetryAfter, retryDelayMs } from '../../shared/kube/retry-policy.ts';
 import { ServerClock } from '../../shared/kube/server-clock.ts';
+import { matchesLabels, parseLabelSelector, SelectorParseError } from '../../shared/selectors.ts';
 import { humanDuration } from '../../sim/human-duration.ts';
 import { nodes } from '../../sim/resources.ts';
 import { buildScenario, emptyScenario } from '../../sim/scenario.ts';
-import { matchesLabels, parseLabelSelector, SelectorParseError } from '../../sim/selectors.ts';
 import { SimStore } from '../../sim/store.ts';
 
 describe('selectors vs k8s.io/apimachinery/pkg/labels', () => {

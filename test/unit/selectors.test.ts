@@ -7,7 +7,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   SelectorParseError,
-} from '../../sim/selectors.ts';
+} from '../../shared/selectors.ts';
 
 const IDENTITY = 'apiserver.kubernetes.io/identity';
 

@@ -1,0 +1,140 @@
+import type { ClusterAudit } from '../audit/audit.ts';
+import { type Finding, isDeletionCandidate } from '../audit/findings.ts';
+import type { LeaseRecord } from '../kube/records.ts';
+import { matchesLabels, parseLabelSelector } from '../selectors.ts';
+import { globMatcher, type ReapPolicy } from './reap-policy.ts';
+
+export const PROTECT_ANNOTATION = 'lease-reaper.io/protect';
+
+export interface PlannedDeletion {
+  namespace: string;
+  name: string;
+  /** The lease as listed: the delete's preconditions. */
+  uid: string;
+  resourceVersion: string;
+  finding: Finding['type'];
+  ageSeconds: number;
+  /** Why it qualifies, in words. */
+  reason: string;
+}
+
+export type SkipReason =
+  | 'protected'
+  | 'holderRunning'
+  | 'systemLease'
+  | 'coordinated'
+  | 'nodeLeasesNotEnabled'
+  | 'namespaceExcluded'
+  | 'namespaceNotIncluded'
+  | 'nameNotIncluded'
+  | 'labelsNotSelected'
+  | 'tooYoung'
+  | 'notListed'
+  | 'capReached';
+
+export interface SkippedCandidate {
+  namespace: string;
+  name: string;
+  finding: Finding['type'];
+  skip: SkipReason;
+  detail: string;
+}
+
+export interface ReapPlan {
+  cluster: string;
+  deletions: PlannedDeletion[];
+  skipped: SkippedCandidate[];
+}
+
+/**
+ * The planner: audit findings + policy → which leases to delete, oldest first and capped, each with why it
+ * qualifies, and every candidate left out with why. Pure: no I/O, no clock (ages come from the audit).
+ * The guards below are independent of the audit's own rules, so a rule change cannot widen deletion.
+ */
+export function planDeletions(
+  audit: ClusterAudit,
+  leases: readonly LeaseRecord[],
+  policy: ReapPolicy,
+  runBudget = policy.maxDeletionsPerRun,
+): ReapPlan {
+  const byKey = new Map<string, LeaseRecord>();
+  for (const l of leases) byKey.set(`${l.namespace}/${l.name}`, l);
+  const included = globMatcher(policy.namespaces.include);
+  const excluded = globMatcher(policy.namespaces.exclude);
+  const namedOk = globMatcher(policy.names);
+  const selector = policy.labelSelector ? parseLabelSelector(policy.labelSelector) : undefined;
+  const allowedSystem = new Set(policy.allowSystemLeases);
+
+  const eligible: PlannedDeletion[] = [];
+  const skipped: SkippedCandidate[] = [];
+  const skip = (f: Finding, why: SkipReason, detail: string) =>
+    skipped.push({ namespace: f.namespace, name: f.name, finding: f.type, skip: why, detail });
+
+  for (const f of audit.findings) {
+    if (!isDeletionCandidate(f)) continue;
+    const lease = byKey.get(`${f.namespace}/${f.name}`);
+    if (!lease?.uid || !lease.resourceVersion) {
+      skip(f, 'notListed', 'not in the snapshot with a uid and resourceVersion to delete it by');
+      continue;
+    }
+    const why = refusal(f, lease);
+    if (why) {
+      skip(f, why[0], why[1]);
+      continue;
+    }
+    eligible.push({
+      namespace: f.namespace,
+      name: f.name,
+      uid: lease.uid,
+      resourceVersion: lease.resourceVersion,
+      finding: f.type,
+      ageSeconds: f.ageSeconds,
+      reason: f.reason,
+    });
+  }
+
+  // Oldest first: the longest-abandoned leases are the safest and the most worth removing.
+  eligible.sort(
+    (a, b) => b.ageSeconds - a.ageSeconds || (a.namespace + a.name < b.namespace + b.name ? -1 : 1),
+  );
+  const cap = Math.max(0, Math.min(policy.maxDeletionsPerCluster, runBudget));
+  for (const d of eligible.slice(cap)) {
+    skipped.push({
+      namespace: d.namespace,
+      name: d.name,
+      finding: d.finding,
+      skip: 'capReached',
+      detail: `over the cap of ${cap} deletions (maxDeletionsPerCluster ${policy.maxDeletionsPerCluster}, ${runBudget} left in this run)`,
+    });
+  }
+  return { cluster: audit.cluster, deletions: eligible.slice(0, cap), skipped };
+
+  /** Why a candidate must be left alone, or undefined when the policy allows deleting it. */
+  function refusal(f: Finding, lease: LeaseRecord): [SkipReason, string] | undefined {
+    if (lease.annotations[PROTECT_ANNOTATION] === 'true')
+      return ['protected', `annotated ${PROTECT_ANNOTATION}: "true"`];
+    if (f.leaseKind === 'coordinated') return ['coordinated', 'managed by coordinated leader election'];
+    if (f.facts.holderPodRunning === true) return ['holderRunning', 'its holder Pod is running'];
+    if (f.type === 'OrphanedNodeLease') {
+      if (!policy.reapOrphanedNodeLeases) return ['nodeLeasesNotEnabled', 'reapOrphanedNodeLeases is false'];
+    } else {
+      if (f.namespace === 'kube-system' && !allowedSystem.has(`kube-system/${f.name}`)) {
+        return ['systemLease', 'a kube-system leader lease not named in allowSystemLeases'];
+      }
+      if (!included(f.namespace))
+        return ['namespaceNotIncluded', `namespace ${f.namespace} is not in namespaces.include`];
+    }
+    if (excluded(f.namespace))
+      return ['namespaceExcluded', `namespace ${f.namespace} is in namespaces.exclude`];
+    if (!namedOk(f.name)) return ['nameNotIncluded', 'the name matches none of names'];
+    if (selector && !matchesLabels(selector, lease.labels))
+      return ['labelsNotSelected', `labels do not match ${policy.labelSelector}`];
+    if (f.ageSeconds < policy.minExpiredFor) {
+      return [
+        'tooYoung',
+        `${f.type === 'OrphanedNodeLease' ? 'unrenewed' : 'expired'} for ${f.ageSeconds} s, less than minExpiredFor ${policy.minExpiredFor} s`,
+      ];
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { parseLabelSelector, SelectorParseError } from '../selectors.ts';
+
+/** `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds. */
+const duration = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'expected a duration like "90s", "30m", "24h" or "7d"')
+    .transform(
+      (v) =>
+        Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'],
+    ),
+]);
+
+const glob = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9.*?-]+$/, 'expected a name or a glob of letters, digits, ".", "-", "*", "?"');
+
+/**
+ * The reaper's policy. Strict: unknown keys are errors (a typo must not silently widen or narrow what is
+ * deleted), and every problem is reported with its path.
+ */
+export const reapPolicySchema = z
+  .strictObject({
+    /** Send deletes with dryRun=All: the server checks RBAC and preconditions, nothing is deleted. */
+    dryRun: z.boolean().default(true),
+    namespaces: z
+      .strictObject({
+        /** Namespaces (globs) whose abandoned leader leases may be deleted. Nothing is included by default. */
+        include: z.array(glob).default([]),
+        /** Namespaces (globs) never touched, even if included. */
+        exclude: z.array(glob).default([]),
+      })
+      .default({ include: [], exclude: [] }),
+    /** Lease names (globs) that may be deleted. */
+    names: z.array(glob).min(1).default(['*']),
+    /** Only leases whose labels match this selector. */
+    labelSelector: z.string().optional(),
+    /** How long a lease must have been expired (abandoned) or unrenewed (orphaned node lease). */
+    minExpiredFor: duration.default(86_400),
+    maxDeletionsPerRun: z.number().int().positive().default(10),
+    maxDeletionsPerCluster: z.number().int().positive().default(10),
+    /** Delete orphaned node leases (Node gone, or owned by a previous incarnation). */
+    reapOrphanedNodeLeases: z.boolean().default(false),
+    /** kube-system leader leases that may be deleted, as `kube-system/<name>`; none by default. */
+    allowSystemLeases: z
+      .array(z.string().regex(/^kube-system\/[a-z0-9.-]+$/, 'expected "kube-system/<lease name>"'))
+      .default([]),
+  })
+  .superRefine((p, ctx) => {
+    if (p.labelSelector !== undefined) {
+      try {
+        parseLabelSelector(p.labelSelector);
+      } catch (err) {
+        if (err instanceof SelectorParseError)
+          ctx.addIssue({ code: 'custom', path: ['labelSelector'], message: err.message });
+        else throw err;
+      }
+    }
+    if (p.namespaces.include.length === 0 && !p.reapOrphanedNodeLeases) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['namespaces', 'include'],
+        message:
+          'the policy could delete nothing: name at least one namespace, or set reapOrphanedNodeLeases: true',
+      });
+    }
+    if (p.maxDeletionsPerCluster > p.maxDeletionsPerRun) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxDeletionsPerCluster'],
+        message: 'cannot exceed maxDeletionsPerRun',
+      });
+    }
+  });
+
+export type ReapPolicy = Readonly<z.output<typeof reapPolicySchema>>;
+
+/** Validates a policy document; throws one ConfigError listing every problem with its path. */
+export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
+  const result = reapPolicySchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
+    );
+    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** A glob of `*` and `?` as an anchored pattern. */
+export function globMatcher(patterns: readonly string[]): (value: string) => boolean {
+  const res = patterns.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replaceAll('*', '.*')
+          .replaceAll('?', '.')}$`,
+      ),
+  );
+  return (value) => res.some((re) => re.test(value));
+}
