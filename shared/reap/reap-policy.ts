@@ -3,16 +3,19 @@ import { ConfigError } from '../errors.ts';
 import { parseLabelSelector, SelectorParseError } from '../selectors.ts';
 
 /** `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds. */
-const duration = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\d+(s|m|h|d)$/, 'expected a duration like "90s", "30m", "24h" or "7d"')
-    .transform(
-      (v) =>
-        Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'],
-    ),
-]);
+const duration = z.union(
+  [
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/)
+      .transform(
+        (v) =>
+          Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'],
+      ),
+  ],
+  { error: 'expected whole seconds or a duration like "90s", "30m", "24h", "7d"' },
+);
 
 const glob = z
   .string()
