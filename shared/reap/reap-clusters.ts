@@ -28,7 +28,8 @@ export async function reapClusters(
   options: ReapRunOptions,
 ): Promise<ClusterReap[]> {
   const audits = await auditClusters(targets, {
-    policy: defaultAuditPolicy,
+    // "Abandoned" means what the policy says it means: expired for at least minExpiredFor.
+    policy: { ...defaultAuditPolicy, abandonedAfterSeconds: options.policy.minExpiredFor },
     ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
