@@ -78,7 +78,13 @@ export async function executePlan(
       outcome = 'notAttempted';
       detail = stopReason;
     } else {
-      const result = await deleter(d, { dryRun: options.dryRun });
+      // A deleter that throws (instead of answering `failed`) must not lose the summary of the run.
+      const result = await deleter(d, { dryRun: options.dryRun }).catch(
+        (error: unknown): DeleteOutcome => ({
+          result: 'failed',
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
+      );
       outcome = result.result;
       if (result.result === 'changed' || result.result === 'forbidden') detail = result.message;
       if (result.result === 'failed') detail = result.error.message;

@@ -1,6 +1,9 @@
 import type { ClusterAudit } from '../audit/audit.ts';
 import { type Finding, isDeletionCandidate } from '../audit/findings.ts';
-import type { LeaseRecord } from '../kube/records.ts';
+import { isCoordinated } from '../audit/lease-kind.ts';
+import { holderOf } from '../audit/lease-shape.ts';
+import { holderPodName } from '../audit/rules/leader-leases.ts';
+import type { LeaseRecord, PodRecord } from '../kube/records.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors.ts';
 import { globMatcher, type ReapPolicy } from './reap-policy.ts';
 
@@ -56,7 +59,10 @@ export function planDeletions(
   leases: readonly LeaseRecord[],
   policy: ReapPolicy,
   runBudget = policy.maxDeletionsPerRun,
+  /** Unfinished Pods, when listed: a lease whose holder Pod is among them is never planned. */
+  pods?: readonly PodRecord[],
 ): ReapPlan {
+  const livePods = pods ? new Set(pods.map((p) => p.name)) : undefined;
   const byKey = new Map<string, LeaseRecord>();
   for (const l of leases) byKey.set(`${l.namespace}/${l.name}`, l);
   const included = globMatcher(policy.namespaces.include);
@@ -113,8 +119,14 @@ export function planDeletions(
   function refusal(f: Finding, lease: LeaseRecord): [SkipReason, string] | undefined {
     if (lease.annotations[PROTECT_ANNOTATION] === 'true')
       return ['protected', `annotated ${PROTECT_ANNOTATION}: "true"`];
-    if (f.leaseKind === 'coordinated') return ['coordinated', 'managed by coordinated leader election'];
-    if (f.facts.holderPodRunning === true) return ['holderRunning', 'its holder Pod is running'];
+    // Checked on the lease itself, not only through the audit's classification (which files anything in
+    // kube-node-lease as a heartbeat first).
+    if (f.leaseKind === 'coordinated' || isCoordinated(lease))
+      return ['coordinated', 'managed by coordinated leader election'];
+    const holder = holderOf(lease);
+    if (f.facts.holderPodRunning === true || (holder !== '' && livePods?.has(holderPodName(holder)))) {
+      return ['holderRunning', 'its holder Pod is running'];
+    }
     if (f.type === 'OrphanedNodeLease') {
       if (!policy.reapOrphanedNodeLeases) return ['nodeLeasesNotEnabled', 'reapOrphanedNodeLeases is false'];
     } else {

@@ -48,7 +48,7 @@ export async function reapClusters(
       });
       continue;
     }
-    const plan = planDeletions(a.audit, a.snapshot.leases, options.policy, budget);
+    const plan = planDeletions(a.audit, a.snapshot.leases, options.policy, budget, a.snapshot.pods);
     const client = new KubeClient(
       target.name,
       target.kubeConfig,

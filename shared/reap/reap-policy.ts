@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { parseLabelSelector, SelectorParseError } from '../selectors.ts';
 
+/** The least minExpiredFor a policy may set, in seconds. */
+export const MIN_EXPIRED_FOR_FLOOR = 600;
+
 /** `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds. */
 const duration = z.union(
   [
@@ -42,10 +45,19 @@ export const reapPolicySchema = z
     names: z.array(glob).min(1).default(['*']),
     /** Only leases whose labels match this selector. */
     labelSelector: z.string().optional(),
-    /** How long a lease must have been expired (abandoned) or unrenewed (orphaned node lease). */
-    minExpiredFor: duration.default(86_400),
+    /**
+     * How long a lease must have been expired (abandoned) or unrenewed (orphaned node lease). At least
+     * 10 minutes: a lease expired only briefly may be in the middle of a failover.
+     */
+    minExpiredFor: duration
+      .default(86_400)
+      .refine(
+        (s) => s >= MIN_EXPIRED_FOR_FLOOR,
+        `must be at least ${MIN_EXPIRED_FOR_FLOOR} s ("10m"): a lease expired only briefly may be in a failover`,
+      ),
     maxDeletionsPerRun: z.number().int().positive().default(10),
-    maxDeletionsPerCluster: z.number().int().positive().default(10),
+    /** Defaults to 10, or maxDeletionsPerRun when that is smaller. */
+    maxDeletionsPerCluster: z.number().int().positive().optional(),
     /** Delete orphaned node leases (Node gone, or owned by a previous incarnation). */
     reapOrphanedNodeLeases: z.boolean().default(false),
     /** kube-system leader leases that may be deleted, as `kube-system/<name>`; none by default. */
@@ -71,7 +83,7 @@ export const reapPolicySchema = z
           'the policy could delete nothing: name at least one namespace, or set reapOrphanedNodeLeases: true',
       });
     }
-    if (p.maxDeletionsPerCluster > p.maxDeletionsPerRun) {
+    if (p.maxDeletionsPerCluster !== undefined && p.maxDeletionsPerCluster > p.maxDeletionsPerRun) {
       ctx.addIssue({
         code: 'custom',
         path: ['maxDeletionsPerCluster'],
@@ -80,7 +92,9 @@ export const reapPolicySchema = z
     }
   });
 
-export type ReapPolicy = Readonly<z.output<typeof reapPolicySchema>>;
+export type ReapPolicy = Readonly<
+  Omit<z.output<typeof reapPolicySchema>, 'maxDeletionsPerCluster'> & { maxDeletionsPerCluster: number }
+>;
 
 /** Validates a policy document; throws one ConfigError listing every problem with its path. */
 export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
@@ -91,7 +105,11 @@ export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
     );
     throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
   }
-  return Object.freeze(result.data);
+  const p = result.data;
+  return Object.freeze({
+    ...p,
+    maxDeletionsPerCluster: p.maxDeletionsPerCluster ?? Math.min(10, p.maxDeletionsPerRun),
+  });
 }
 
 /** A glob of `*` and `?` as an anchored pattern. */
