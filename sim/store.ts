@@ -37,6 +37,23 @@ export class StoredObject {
   }
 }
 
+/** A set precondition that does not match the stored value is a 409 Conflict, worded as the apiserver words it. */
+function checkPrecondition(
+  def: ResourceDef,
+  name: string,
+  field: 'UID' | 'ResourceVersion',
+  expected: string | undefined,
+  actual: string | undefined,
+): void {
+  if (expected && expected !== actual) {
+    throw conflict(
+      def,
+      name,
+      `Precondition failed: ${field} in precondition: ${expected}, ${field} in object meta: ${actual}`,
+    );
+  }
+}
+
 export const objectKey = (namespace: string | undefined, name: string) =>
   namespace ? `${namespace}/${name}` : name;
 
@@ -158,13 +175,7 @@ export class SimStore {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    if (input.metadata.uid && input.metadata.uid !== current.obj.metadata.uid) {
-      throw conflict(
-        def,
-        name,
-        `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.obj.metadata.uid}`,
-      );
-    }
+    checkPrecondition(def, name, 'UID', input.metadata.uid, current.obj.metadata.uid);
     return current;
   }
 
@@ -204,20 +215,8 @@ export class SimStore {
     const current = this.get(def, namespace, name);
     if (!current) throw notFound(def, name);
     const meta = current.obj.metadata;
-    if (pre.uid && pre.uid !== meta.uid) {
-      throw conflict(
-        def,
-        name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`,
-      );
-    }
-    if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
-      throw conflict(
-        def,
-        name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`,
-      );
-    }
+    checkPrecondition(def, name, 'UID', pre.uid, meta.uid);
+    checkPrecondition(def, name, 'ResourceVersion', pre.resourceVersion, meta.resourceVersion);
     return current;
   }
 
