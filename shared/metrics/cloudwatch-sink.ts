@@ -1,0 +1,98 @@
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { MetricPoint } from './fleet-metrics.ts';
+import { CLUSTER_DIMENSION } from './metric-names.ts';
+
+/** PutMetricData's limits: 1,000 datums and 1 MB per request. We stay under the size with room to spare. */
+export const MAX_DATUMS_PER_CALL = 1000;
+export const MAX_PAYLOAD_BYTES = 900_000;
+
+export interface PublishResult {
+  calls: number;
+  datums: number;
+  failedCalls: number;
+  /** Points dropped because their value was not a finite number (CloudWatch rejects NaN and Infinity). */
+  dropped: number;
+  errors: string[];
+}
+
+/** A CloudWatch client whose own retry strategy (standard mode, with backoff) handles throttling. */
+export function cloudWatchClient(
+  options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
+): CloudWatchClient {
+  return new CloudWatchClient({
+    maxAttempts: options.maxAttempts ?? 4,
+    retryMode: 'standard',
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+}
+
+export function toDatum(point: MetricPoint, timestamp: Date): MetricDatum {
+  return {
+    MetricName: point.name,
+    Unit: point.unit,
+    Value: point.value,
+    Timestamp: timestamp,
+    ...(point.cluster !== undefined
+      ? { Dimensions: [{ Name: CLUSTER_DIMENSION, Value: point.cluster }] }
+      : {}),
+  };
+}
+
+/** Splits datums into requests within the count and size limits. */
+export function batches(
+  datums: readonly MetricDatum[],
+  maxCount = MAX_DATUMS_PER_CALL,
+  maxBytes = MAX_PAYLOAD_BYTES,
+): MetricDatum[][] {
+  const out: MetricDatum[][] = [];
+  let current: MetricDatum[] = [];
+  let bytes = 0;
+  for (const d of datums) {
+    const size = JSON.stringify(d).length + 1;
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(d);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Publishes points with PutMetricData in as few requests as the limits allow. A failing request is
+ * reported in the result and the rest are still sent: metrics must never hide the audit's own result.
+ */
+export async function publishToCloudWatch(
+  client: CloudWatchClient,
+  namespace: string,
+  points: readonly MetricPoint[],
+  timestamp: Date,
+  signal?: AbortSignal,
+): Promise<PublishResult> {
+  const finite = points.filter((p) => Number.isFinite(p.value));
+  const result: PublishResult = {
+    calls: 0,
+    datums: 0,
+    failedCalls: 0,
+    dropped: points.length - finite.length,
+    errors: [],
+  };
+  for (const batch of batches(finite.map((p) => toDatum(p, timestamp)))) {
+    result.calls++;
+    try {
+      await client.send(
+        new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }),
+        signal ? { abortSignal: signal } : {},
+      );
+      result.datums += batch.length;
+    } catch (err) {
+      result.failedCalls++;
+      result.errors.push(`${(err as Error).name}: ${(err as Error).message}`);
+    }
+  }
+  return result;
+}

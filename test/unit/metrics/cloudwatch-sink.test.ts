@@ -1,0 +1,98 @@
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { batches, publishToCloudWatch, toDatum } from '../../../shared/metrics/cloudwatch-sink.ts';
+import type { MetricPoint } from '../../../shared/metrics/fleet-metrics.ts';
+import { MetricName } from '../../../shared/metrics/metric-names.ts';
+
+const cw = mockClient(CloudWatchClient);
+const at = new Date('2026-11-25T12:00:00Z');
+const points = (n: number, cluster = 'prod'): MetricPoint[] =>
+  Array.from({ length: n }, (_, i) => ({
+    name: MetricName.StaleNodeHeartbeats,
+    value: i,
+    unit: 'Count',
+    cluster: `${cluster}-${i}`,
+  }));
+
+beforeEach(() => {
+  cw.reset();
+});
+
+describe('publishToCloudWatch', () => {
+  it('sends 2,500 datums in 3 PutMetricData calls of at most 1,000', async () => {
+    cw.on(PutMetricDataCommand).resolves({});
+
+    const result = await publishToCloudWatch(
+      new CloudWatchClient({ region: 'us-east-1' }),
+      'LeaseReaper',
+      points(2_500),
+      at,
+    );
+
+    expect(result).toMatchObject({ calls: 3, datums: 2_500, failedCalls: 0 });
+    expect(cw).toHaveReceivedCommandTimes(PutMetricDataCommand, 3);
+    const sizes = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.length);
+    expect(sizes).toEqual([1_000, 1_000, 500]);
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'LeaseReaper' });
+  });
+
+  it('puts the cluster in the Cluster dimension and sends fleet totals without one', () => {
+    expect(
+      toDatum({ name: MetricName.ClusterScanErrors, value: 1, unit: 'Count', cluster: 'eu' }, at),
+    ).toEqual({
+      MetricName: 'ClusterScanErrors',
+      Unit: 'Count',
+      Value: 1,
+      Timestamp: at,
+      Dimensions: [{ Name: 'Cluster', Value: 'eu' }],
+    });
+    expect(
+      toDatum({ name: MetricName.ClusterScanErrors, value: 1, unit: 'Count' }, at).Dimensions,
+    ).toBeUndefined();
+  });
+
+  it('reports a failed call and still sends the other batches', async () => {
+    cw.on(PutMetricDataCommand)
+      .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDenied' }))
+      .resolves({});
+
+    const result = await publishToCloudWatch(
+      new CloudWatchClient({ region: 'us-east-1' }),
+      'LeaseReaper',
+      points(1_500),
+      at,
+    );
+
+    expect(result).toMatchObject({ calls: 2, datums: 500, failedCalls: 1, errors: ['AccessDenied: denied'] });
+  });
+
+  it('drops values CloudWatch would reject (NaN, Infinity) and says how many', async () => {
+    cw.on(PutMetricDataCommand).resolves({});
+    const bad: MetricPoint[] = [
+      { name: MetricName.ScanDurationMs, value: Number.NaN, unit: 'Milliseconds' },
+      { name: MetricName.ScanDurationMs, value: Number.POSITIVE_INFINITY, unit: 'Milliseconds' },
+      { name: MetricName.ScanDurationMs, value: 12, unit: 'Milliseconds' },
+    ];
+
+    const result = await publishToCloudWatch(
+      new CloudWatchClient({ region: 'us-east-1' }),
+      'LeaseReaper',
+      bad,
+      at,
+    );
+
+    expect(result).toMatchObject({ datums: 1, dropped: 2 });
+  });
+});
+
+describe('batches', () => {
+  it('splits by payload size before the count limit is reached', () => {
+    const big = points(50).map((p) => toDatum({ ...p, cluster: 'x'.repeat(200) }, at));
+    const sized = batches(big, 1_000, 5_000);
+    expect(sized.length).toBeGreaterThan(1);
+    for (const b of sized) expect(JSON.stringify(b).length).toBeLessThanOrEqual(5_000 + b.length);
+    expect(sized.flat()).toHaveLength(50);
+  });
+});
