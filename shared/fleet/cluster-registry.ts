@@ -1,0 +1,90 @@
+import { load as loadYaml } from 'js-yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
+
+const clusterName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected letters, digits, ".", "_", "-" (1–100)');
+
+const eksCluster = z.strictObject({
+  name: clusterName,
+  type: z.literal('eks'),
+  /** The EKS cluster's name (what DescribeCluster takes and x-k8s-aws-id carries). */
+  clusterName: z.string().min(1),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+  /** Assume this role before talking to the cluster (cross-account). */
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')
+    .optional(),
+});
+
+const kubeconfigCluster = z.strictObject({
+  name: clusterName,
+  type: z.literal('kubeconfig'),
+  /** A Secrets Manager secret whose value is the kubeconfig (token or client certificate; no exec). */
+  secretArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+      'expected a Secrets Manager secret ARN',
+    ),
+  context: z.string().min(1).optional(),
+  allowInsecureTLS: z.boolean().default(false),
+});
+
+/**
+ * The cluster registry: one document (from an SSM parameter, an environment variable or a file — the same
+ * schema everywhere) naming the clusters of a fleet and how to reach them, plus run settings. The reap
+ * policy, when present, is validated by its own schema (`parseReapPolicy`).
+ */
+export const clusterRegistrySchema = z
+  .strictObject({
+    clusters: z
+      .array(z.discriminatedUnion('type', [eksCluster, kubeconfigCluster]))
+      .min(1, 'name at least one cluster'),
+    metricsNamespace: z.string().min(1).max(255).default(DEFAULT_METRICS_NAMESPACE),
+    metricsSink: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
+    /** Clusters read at once. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    policy: z.unknown().optional(),
+  })
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    r.clusters.forEach((c, i) => {
+      if (seen.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', i, 'name'],
+          message: `duplicate cluster name "${c.name}"`,
+        });
+      seen.add(c.name);
+    });
+  });
+
+export type ClusterRegistry = Readonly<z.output<typeof clusterRegistrySchema>>;
+export type RegistryCluster = ClusterRegistry['clusters'][number];
+
+/** Parses a registry document (YAML or JSON text, or an already parsed object); one error lists every problem. */
+export function parseClusterRegistry(input: string | unknown, source = 'cluster registry'): ClusterRegistry {
+  let doc = input;
+  if (typeof input === 'string') {
+    try {
+      doc = loadYaml(input);
+    } catch (cause) {
+      throw new ConfigError(
+        `${source} is not valid YAML or JSON: ${(cause as Error).message.split('\n')[0]}`,
+        { cause },
+      );
+    }
+  }
+  const result = clusterRegistrySchema.safeParse(doc);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
+    );
+    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data);
+}
