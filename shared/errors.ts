@@ -21,7 +21,8 @@ export type ClusterErrorKind =
   | 'server'
   | 'request'
   | 'listExpired'
-  | 'protocol';
+  | 'protocol'
+  | 'credentials';
 
 /** A cluster could not be read or written. One such error fails that cluster, never the whole run. */
 export class ClusterAccessError extends LeaseReaperError {
@@ -54,6 +55,8 @@ export class ClusterRequestError extends ClusterAccessError {}
 export class ClusterListExpiredError extends ClusterAccessError {}
 /** The server answered something that is not the Kubernetes API (bad JSON, wrong shape). */
 export class ClusterProtocolError extends ClusterAccessError {}
+/** The way to the cluster could not be set up: AWS credentials, DescribeCluster, the kubeconfig secret. */
+export class ClusterCredentialsError extends ClusterAccessError {}
 
 const secretPatterns: RegExp[] = [
   /(bearer\s+)[^\s"',;]+/gi,

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import {
   type ClusterAccessError,
+  ClusterCredentialsError,
   type ClusterErrorKind,
   ClusterForbiddenError,
   ClusterListExpiredError,
@@ -236,6 +237,7 @@ const errorClasses: Record<ClusterErrorKind, typeof ClusterUnauthorizedError> = 
   request: ClusterRequestError,
   listExpired: ClusterListExpiredError,
   protocol: ClusterProtocolError,
+  credentials: ClusterCredentialsError,
 };
 
 function isClusterError(err: unknown): err is ClusterAccessError {

@@ -1,0 +1,167 @@
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { type AwsCredentials, eksToken } from '../aws/eks-token.ts';
+import { ClusterCredentialsError, LeaseReaperError } from '../errors.ts';
+import { kubeConfigFromEndpoint } from '../kube/connect.ts';
+import type { ClusterTarget } from './audit-clusters.ts';
+import type { RegistryCluster } from './cluster-registry.ts';
+import { kubeConfigFromSecret } from './kubeconfig-secret.ts';
+
+/** The AWS clients a connector uses, per region (tests pass mocked ones). */
+export interface AwsClientFactory {
+  eks(region: string): EKSClient;
+  secretsManager(region: string): SecretsManagerClient;
+  sts(region: string): STSClient;
+}
+
+export const defaultAwsClients: AwsClientFactory = (() => {
+  const cache = new Map<string, EKSClient | SecretsManagerClient | STSClient>();
+  const get = <T extends EKSClient | SecretsManagerClient | STSClient>(key: string, make: () => T): T => {
+    const known = cache.get(key) as T | undefined;
+    if (known) return known;
+    const made = make();
+    cache.set(key, made);
+    return made;
+  };
+  return {
+    eks: (region) => get(`eks/${region}`, () => new EKSClient({ region, maxAttempts: 4 })),
+    secretsManager: (region) =>
+      get(`sm/${region}`, () => new SecretsManagerClient({ region, maxAttempts: 4 })),
+    sts: (region) => get(`sts/${region}`, () => new STSClient({ region, maxAttempts: 4 })),
+  };
+})();
+
+/** How long a cluster's endpoint and CA, and a kubeconfig secret, are reused (they rarely change). */
+const DESCRIPTION_TTL_MS = 60 * 60_000;
+const SECRET_TTL_MS = 5 * 60_000;
+/**
+ * A minted EKS token is reused for 5 minutes: EKS accepts it for 15, so a run that starts with a
+ * reused token still has 10 minutes, more than a Lambda invocation's remaining time needs.
+ */
+const TOKEN_REUSE_MS = 5 * 60_000;
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+/**
+ * Turns registry entries into ClusterTargets. EKS: the endpoint and CA from DescribeCluster, a bearer
+ * token presigned locally (after AssumeRole when the entry names a role). Kubeconfig: the secret's
+ * kubeconfig, refused if it would run a command or skip TLS. Descriptions, secrets and tokens are cached
+ * in the instance, so a warm Lambda reuses them across invocations. A failure is a
+ * ClusterCredentialsError for that cluster alone.
+ */
+export class ClusterConnector {
+  private readonly descriptions = new Map<string, Cached<{ endpoint: string; caData: string }>>();
+  private readonly tokens = new Map<string, Cached<string>>();
+  private readonly secrets = new Map<string, Cached<string>>();
+
+  constructor(
+    private readonly clients: AwsClientFactory = defaultAwsClients,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async connect(entry: RegistryCluster): Promise<ClusterTarget> {
+    try {
+      return entry.type === 'eks' ? await this.connectEks(entry) : await this.connectKubeconfig(entry);
+    } catch (err) {
+      if (err instanceof ClusterCredentialsError) throw err;
+      const detail =
+        err instanceof LeaseReaperError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+      throw new ClusterCredentialsError(
+        entry.name,
+        'credentials',
+        `could not set up access: ${detail}`,
+        {},
+        { cause: err },
+      );
+    }
+  }
+
+  private async connectEks(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<ClusterTarget> {
+    const description = await this.cached(this.descriptions, entry.name, DESCRIPTION_TTL_MS, async () => {
+      const out = await this.clients
+        .eks(entry.region)
+        .send(new DescribeClusterCommand({ name: entry.clusterName }));
+      const endpoint = out.cluster?.endpoint;
+      const caData = out.cluster?.certificateAuthority?.data;
+      if (!endpoint || !caData)
+        throw new Error(`DescribeCluster ${entry.clusterName} returned no endpoint or CA`);
+      return { endpoint, caData };
+    });
+    const token = await this.cached(this.tokens, entry.name, TOKEN_REUSE_MS, async () =>
+      eksToken(entry.clusterName, entry.region, await this.credentials(entry), new Date(this.now())),
+    );
+    return {
+      name: entry.name,
+      kubeConfig: kubeConfigFromEndpoint({
+        name: entry.name,
+        server: description.endpoint,
+        caData: description.caData,
+        token,
+      }),
+    };
+  }
+
+  private async credentials(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<AwsCredentials> {
+    if (!entry.roleArn) {
+      // The client's own default chain (Lambda role, environment, profile).
+      const creds = await this.clients.sts(entry.region).config.credentials();
+      return {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+      };
+    }
+    const out = await this.clients.sts(entry.region).send(
+      new AssumeRoleCommand({
+        RoleArn: entry.roleArn,
+        RoleSessionName: 'lease-reaper',
+        DurationSeconds: 900,
+      }),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey)
+      throw new Error(`AssumeRole ${entry.roleArn} returned no credentials`);
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+    };
+  }
+
+  private async connectKubeconfig(
+    entry: Extract<RegistryCluster, { type: 'kubeconfig' }>,
+  ): Promise<ClusterTarget> {
+    const region = entry.secretArn.split(':')[3] ?? '';
+    const text = await this.cached(this.secrets, entry.name, SECRET_TTL_MS, async () => {
+      const out = await this.clients
+        .secretsManager(region)
+        .send(new GetSecretValueCommand({ SecretId: entry.secretArn }));
+      if (typeof out.SecretString !== 'string')
+        throw new Error('the secret has no string value (a kubeconfig is text)');
+      return out.SecretString;
+    });
+    const kubeConfig = kubeConfigFromSecret(text, {
+      cluster: entry.name,
+      allowInsecureTLS: entry.allowInsecureTLS,
+      ...(entry.context ? { context: entry.context } : {}),
+    });
+    return { name: entry.name, kubeConfig };
+  }
+
+  private async cached<T>(
+    map: Map<string, Cached<T>>,
+    key: string,
+    ttlMs: number,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    const hit = map.get(key);
+    if (hit && this.now() - hit.at < ttlMs) return hit.value;
+    const value = await load();
+    map.set(key, { value, at: this.now() });
+    return value;
+  }
+}
