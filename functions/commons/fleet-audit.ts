@@ -1,0 +1,102 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { defaultAuditPolicy } from '../../shared/audit/audit-policy.ts';
+import { ClusterAccessError } from '../../shared/errors.ts';
+import { auditClusters, type ClusterResult, type ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
+import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
+import { type PublishResult, publishToCloudWatch } from '../../shared/metrics/cloudwatch-sink.ts';
+import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
+import type { Logger } from './logger.ts';
+
+export interface FleetAuditDeps {
+  registry: ClusterRegistry;
+  connector: ClusterConnector;
+  cloudWatch: CloudWatchClient;
+  log: Logger;
+}
+
+export interface FleetAuditSummary {
+  clusters: number;
+  failedClusters: number;
+  findings: number;
+  metrics: Omit<PublishResult, 'errors'>;
+  perCluster: { cluster: string; status: 'ok' | 'error'; findings?: number; error?: string }[];
+}
+
+/**
+ * The scheduled audit: connect to every cluster (or the subset named), audit them concurrently, publish
+ * metrics, log one summary line per cluster. A cluster that fails is a metric and a log line, never the
+ * end of the run; a metrics failure is logged and counted, never hides the audit result.
+ */
+export async function runFleetAudit(
+  deps: FleetAuditDeps,
+  options: { subset?: readonly string[]; signal?: AbortSignal },
+): Promise<FleetAuditSummary> {
+  const entries = options.subset
+    ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
+    : deps.registry.clusters;
+  const connected = await mapConcurrent(
+    entries,
+    deps.registry.concurrency,
+    async (entry): Promise<ClusterTarget | ClusterResult> => {
+      try {
+        return await deps.connector.connect(entry);
+      } catch (err) {
+        const e =
+          err instanceof ClusterAccessError
+            ? err
+            : new ClusterAccessError(entry.name, 'credentials', String(err));
+        return { status: 'error', cluster: entry.name, error: { kind: e.kind, message: e.message } };
+      }
+    },
+  );
+  const targets = connected.filter((c): c is ClusterTarget => 'kubeConfig' in c);
+  const audited = await auditClusters(targets, {
+    policy: defaultAuditPolicy,
+    concurrency: deps.registry.concurrency,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const byName = new Map(audited.map((r) => [r.cluster, r]));
+  const results = connected.map((c) => ('kubeConfig' in c ? (byName.get(c.name) as ClusterResult) : c));
+
+  for (const r of results) {
+    if (r.status === 'ok') {
+      deps.log.log('info', 'cluster audited', {
+        cluster: r.cluster,
+        findings: r.audit.findings.length,
+        counts: r.audit.counts.findings,
+        liveApiServers: r.audit.counts.liveApiServers,
+        clock: r.clock,
+        durationMs: r.stats.durationMs,
+      });
+    } else {
+      deps.log.log('error', 'cluster could not be audited', {
+        cluster: r.cluster,
+        errorKind: r.error.kind,
+        error: r.error.message,
+      });
+    }
+  }
+
+  const published = await publishToCloudWatch(
+    deps.cloudWatch,
+    deps.registry.metricsNamespace,
+    fleetMetrics(results),
+    new Date(),
+    options.signal,
+  );
+  if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
+  const { errors: _errors, ...metrics } = published;
+  return {
+    clusters: results.length,
+    failedClusters: results.filter((r) => r.status === 'error').length,
+    findings: results.reduce((n, r) => n + (r.status === 'ok' ? r.audit.findings.length : 0), 0),
+    metrics,
+    perCluster: results.map((r) =>
+      r.status === 'ok'
+        ? { cluster: r.cluster, status: 'ok', findings: r.audit.findings.length }
+        : { cluster: r.cluster, status: 'error', error: r.error.message },
+    ),
+  };
+}

@@ -1,0 +1,146 @@
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeAuditHandler } from '../../functions/audit/handler.ts';
+import type { FleetAuditSummary } from '../../functions/commons/fleet-audit.ts';
+import { jsonLogger } from '../../functions/commons/logger.ts';
+import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { defaultScenario } from '../../sim/scenario.ts';
+import { simClusters } from '../support/sim.ts';
+
+const clusters = simClusters();
+const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials: creds });
+const cw = new CloudWatchClient({ region: 'eu-west-1', credentials: creds });
+const smMock = mockClient(sm);
+const cwMock = mockClient(cw);
+const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
+
+/** A Lambda context with a deadline one minute away. */
+const context = {
+  getRemainingTimeInMillis: () => 60_000,
+  functionName: 'lease-reaper-audit',
+  awsRequestId: 'req-1',
+} as unknown as Context;
+
+async function fleet() {
+  const healthy = await clusters.start({ ...defaultScenario, nodes: 30, staleNodes: 0 }, { name: 'healthy' });
+  const troubled = await clusters.start(defaultScenario, { name: 'troubled' });
+  const unreachable = JSON.parse(healthy.kubeconfig()) as { clusters: { cluster: { server: string } }[] };
+  for (const c of unreachable.clusters) c.cluster.server = 'https://127.0.0.1:9';
+  smMock
+    .on(GetSecretValueCommand, { SecretId: arn('healthy') })
+    .resolves({ SecretString: healthy.kubeconfig() });
+  smMock
+    .on(GetSecretValueCommand, { SecretId: arn('troubled') })
+    .resolves({ SecretString: troubled.kubeconfig() });
+  smMock
+    .on(GetSecretValueCommand, { SecretId: arn('gone') })
+    .resolves({ SecretString: JSON.stringify(unreachable) });
+  const registry = parseClusterRegistry({
+    clusters: ['healthy', 'troubled', 'gone'].map((name) => ({
+      name,
+      type: 'kubeconfig',
+      secretArn: arn(name),
+    })),
+  });
+  const lines: string[] = [];
+  const handler = makeAuditHandler({
+    registry,
+    connector: new ClusterConnector({
+      secretsManager: () => sm,
+      eks: () => new EKSClient({}),
+      sts: () => new STSClient({}),
+    }),
+    cloudWatch: cw,
+    log: jsonLogger((line) => lines.push(line)),
+  });
+  return { healthy, troubled, handler, lines };
+}
+
+/** The value of a metric in what was sent to CloudWatch, for a cluster or (undefined) the fleet. */
+function metric(name: string, cluster?: string): number[] {
+  return cwMock
+    .commandCalls(PutMetricDataCommand)
+    .flatMap((c) => c.args[0].input.MetricData ?? [])
+    .filter(
+      (d) =>
+        d.MetricName === name &&
+        (cluster === undefined ? d.Dimensions === undefined : d.Dimensions?.[0]?.Value === cluster),
+    )
+    .map((d) => d.Value ?? Number.NaN);
+}
+
+beforeEach(() => {
+  smMock.reset();
+  cwMock.reset();
+  cwMock.on(PutMetricDataCommand).resolves({});
+});
+
+describe('the audit function', () => {
+  it('audits every cluster of the registry, publishes metrics for all three, and survives the unreachable one', async () => {
+    const { healthy, troubled, handler, lines } = await fleet();
+
+    const summary = (await handler({ source: 'scheduler' }, context)) as FleetAuditSummary;
+
+    expect(summary).toMatchObject({ clusters: 3, failedClusters: 1 });
+    expect(summary.perCluster.map((c) => [c.cluster, c.status])).toEqual([
+      ['healthy', 'ok'],
+      ['troubled', 'ok'],
+      ['gone', 'error'],
+    ]);
+    expect(metric('ClusterScanErrors', 'gone')).toEqual([1]);
+    expect(metric('ClusterScanErrors', 'healthy')).toEqual([0]);
+    expect(metric('ClusterScanErrors', 'troubled')).toEqual([0]);
+    expect(metric('ClusterScanErrors')).toEqual([1]);
+    expect(metric('StaleNodeHeartbeats', 'troubled')).toEqual([troubled.seeded?.staleNodeHeartbeats.length]);
+    expect(metric('StaleNodeHeartbeats', 'healthy')).toEqual([0]);
+    expect(metric('NodeLeases', 'healthy')).toEqual([healthy.seeded?.counts.nodeLeases]);
+    const logs = lines.join('\n');
+    for (const token of [healthy.tokens.admin, troubled.tokens.admin]) expect(logs).not.toContain(token);
+    expect(logs).not.toContain('certificate-authority-data');
+    expect(
+      lines
+        .map((l) => JSON.parse(l) as { message: string; cluster?: string })
+        .filter((l) => l.cluster)
+        .map((l) => [l.cluster, l.message]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['healthy', 'cluster audited'],
+        ['troubled', 'cluster audited'],
+        ['gone', 'cluster could not be audited'],
+      ]),
+    );
+  });
+
+  it('audits only the clusters the event names', async () => {
+    const { handler } = await fleet();
+
+    const summary = (await handler({ clusters: ['troubled'] }, context)) as FleetAuditSummary;
+
+    expect(summary.perCluster.map((c) => c.cluster)).toEqual(['troubled']);
+    expect(metric('ClusterScanErrors', 'healthy')).toEqual([]);
+  });
+
+  it('returns the audit result even when CloudWatch refuses the metrics', async () => {
+    const { handler, lines } = await fleet();
+    cwMock
+      .on(PutMetricDataCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+
+    const summary = (await handler({}, context)) as FleetAuditSummary;
+
+    expect(summary).toMatchObject({ clusters: 3, failedClusters: 1, metrics: { failedCalls: 1, datums: 0 } });
+    expect(lines.some((l) => l.includes('some metrics were not published'))).toBe(true);
+  });
+
+  it('rejects an event whose clusters are not a list of names', async () => {
+    const { handler } = await fleet();
+    await expect(handler({ clusters: 'troubled' }, context)).rejects.toThrow(/invalid event: clusters/);
+  });
+});
