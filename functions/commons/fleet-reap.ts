@@ -1,0 +1,117 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ClusterAccessError } from '../../shared/errors.ts';
+import type { ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
+import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
+import { publishToCloudWatch } from '../../shared/metrics/cloudwatch-sink.ts';
+import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
+import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
+import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
+import type { Logger } from './logger.ts';
+
+export interface FleetReapDeps {
+  registry: ClusterRegistry;
+  policy: ReapPolicy;
+  connector: ClusterConnector;
+  cloudWatch: CloudWatchClient;
+  log: Logger;
+}
+
+export interface FleetReapSummary {
+  dryRun: boolean;
+  clusters: number;
+  failedClusters: number;
+  deleted: number;
+  changed: number;
+  failed: number;
+  perCluster: {
+    cluster: string;
+    status: 'ok' | 'error';
+    planned?: number;
+    deleted?: number;
+    changed?: number;
+    error?: string;
+  }[];
+}
+
+/**
+ * The scheduled reap: connect, then audit → plan → execute per cluster under the policy (dry-run unless the
+ * policy says `dryRun: false`). One JSON line per delete action, one per cluster; deletion metrics.
+ */
+export async function runFleetReap(
+  deps: FleetReapDeps,
+  options: { subset?: readonly string[]; signal?: AbortSignal },
+): Promise<FleetReapSummary> {
+  const entries = options.subset
+    ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
+    : deps.registry.clusters;
+  const connected = await mapConcurrent(
+    entries,
+    deps.registry.concurrency,
+    async (entry): Promise<ClusterTarget | ClusterReap> => {
+      try {
+        return await deps.connector.connect(entry);
+      } catch (err) {
+        const e =
+          err instanceof ClusterAccessError
+            ? err
+            : new ClusterAccessError(entry.name, 'credentials', String(err));
+        return { status: 'error', cluster: entry.name, error: { kind: e.kind, message: e.message } };
+      }
+    },
+  );
+  const targets = connected.filter((c): c is ClusterTarget => 'kubeConfig' in c);
+  if (deps.policy.dryRun)
+    deps.log.log('info', 'DRY-RUN: deletes are sent with dryRun=All; nothing is deleted');
+  const reaped = await reapClusters(targets, {
+    policy: deps.policy,
+    dryRun: deps.policy.dryRun,
+    concurrency: deps.registry.concurrency,
+    ...(options.signal ? { signal: options.signal } : {}),
+    log: (record) => deps.log.log('info', 'lease action', { ...record }),
+  });
+  const byName = new Map(reaped.map((r) => [r.cluster, r]));
+  const results = connected.map((c) => ('kubeConfig' in c ? (byName.get(c.name) as ClusterReap) : c));
+
+  for (const r of results) {
+    if (r.status === 'ok') {
+      const { actions: _actions, ...execution } = r.execution;
+      deps.log.log('info', 'cluster reaped', { ...execution, skipped: r.plan.skipped.length });
+    } else {
+      deps.log.log('error', 'cluster could not be reaped', {
+        cluster: r.cluster,
+        errorKind: r.error.kind,
+        error: r.error.message,
+      });
+    }
+  }
+  const executions = results.flatMap((r) => (r.status === 'ok' ? [r.execution] : []));
+  const published = await publishToCloudWatch(
+    deps.cloudWatch,
+    deps.registry.metricsNamespace,
+    fleetMetrics([], executions),
+    new Date(),
+    options.signal,
+  );
+  if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
+  return {
+    dryRun: deps.policy.dryRun,
+    clusters: results.length,
+    failedClusters: results.filter((r) => r.status === 'error').length,
+    deleted: executions.reduce((n, e) => n + (e.dryRun ? 0 : e.deleted), 0),
+    changed: executions.reduce((n, e) => n + e.changed, 0),
+    failed: executions.reduce((n, e) => n + e.failed + e.forbidden, 0),
+    perCluster: results.map((r) =>
+      r.status === 'ok'
+        ? {
+            cluster: r.cluster,
+            status: 'ok',
+            planned: r.execution.planned,
+            deleted: r.execution.deleted,
+            changed: r.execution.changed,
+          }
+        : { cluster: r.cluster, status: 'error', error: r.error.message },
+    ),
+  };
+}

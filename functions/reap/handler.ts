@@ -1,0 +1,58 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
+import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
+import { auditEventSchema } from '../audit/handler.ts';
+import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
+import { jsonLogger } from '../commons/logger.ts';
+import { registryFromEnv } from '../commons/registry-source.ts';
+
+/** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
+export function reapFunction(deps: FleetReapDeps) {
+  return async (
+    event: unknown,
+    context: Context,
+    { signal }: { signal: AbortSignal },
+  ): Promise<FleetReapSummary> => {
+    const parsed = auditEventSchema.safeParse(event ?? {});
+    if (!parsed.success)
+      throw new Error(
+        `invalid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    // Stop deleting 10 s before the deadline and report what was done; middy's early timeout is the backstop.
+    const deadline = AbortSignal.any([
+      signal,
+      AbortSignal.timeout(Math.max(1_000, context.getRemainingTimeInMillis() - 10_000)),
+    ]);
+    const summary = await runFleetReap(deps, {
+      ...(parsed.data.clusters ? { subset: parsed.data.clusters } : {}),
+      signal: deadline,
+    });
+    deps.log.log('info', 'fleet reaped', { ...summary, perCluster: undefined });
+    return summary;
+  };
+}
+
+export function makeReapHandler(deps: FleetReapDeps) {
+  return middy({ timeoutEarlyInMillis: 2_000 }).handler(reapFunction(deps));
+}
+
+let deps: FleetReapDeps | undefined;
+
+/** The deployed entry point; the registry's `policy` is required and validated before any cluster is read. */
+export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
+  (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
+    if (!deps) {
+      const registry = registryFromEnv();
+      deps = {
+        registry,
+        policy: parseReapPolicy(registry.policy, 'the registry policy'),
+        connector: new ClusterConnector(),
+        cloudWatch: cloudWatchClient(),
+        log: jsonLogger(),
+      };
+    }
+    return reapFunction(deps)(event, context, opts);
+  },
+);
