@@ -1,18 +1,17 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { defaultAuditPolicy } from '../../shared/audit/audit-policy.ts';
 import { ClusterAccessError } from '../../shared/errors.ts';
 import { auditClusters, type ClusterResult, type ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
-import { type PublishResult, publishToCloudWatch } from '../../shared/metrics/cloudwatch-sink.ts';
+import type { PublishResult } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import type { Logger } from './logger.ts';
+import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
-export interface FleetAuditDeps {
+export interface FleetAuditDeps extends MetricsDeps {
   registry: ClusterRegistry;
   connector: ClusterConnector;
-  cloudWatch: CloudWatchClient;
   log: Logger;
 }
 
@@ -79,13 +78,7 @@ export async function runFleetAudit(
     }
   }
 
-  const published = await publishToCloudWatch(
-    deps.cloudWatch,
-    deps.registry.metricsNamespace,
-    fleetMetrics(results),
-    new Date(),
-    options.signal,
-  );
+  const published = await publishMetrics(deps, fleetMetrics(results), options.signal);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   const { errors: _errors, ...metrics } = published;
   return {

@@ -1,20 +1,18 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ClusterAccessError } from '../../shared/errors.ts';
 import type { ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
-import { publishToCloudWatch } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
 import type { Logger } from './logger.ts';
+import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
-export interface FleetReapDeps {
+export interface FleetReapDeps extends MetricsDeps {
   registry: ClusterRegistry;
   policy: ReapPolicy;
   connector: ClusterConnector;
-  cloudWatch: CloudWatchClient;
   log: Logger;
 }
 
@@ -87,13 +85,7 @@ export async function runFleetReap(
     }
   }
   const executions = results.flatMap((r) => (r.status === 'ok' ? [r.execution] : []));
-  const published = await publishToCloudWatch(
-    deps.cloudWatch,
-    deps.registry.metricsNamespace,
-    fleetMetrics([], executions),
-    new Date(),
-    options.signal,
-  );
+  const published = await publishMetrics(deps, fleetMetrics([], executions), options.signal);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   return {
     dryRun: deps.policy.dryRun,

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
 import type { FleetAuditSummary } from '../../functions/commons/fleet-audit.ts';
@@ -28,7 +29,7 @@ const context = {
   awsRequestId: 'req-1',
 } as unknown as Context;
 
-async function fleet() {
+async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   const healthy = await clusters.start({ ...defaultScenario, nodes: 30, staleNodes: 0 }, { name: 'healthy' });
   const troubled = await clusters.start(defaultScenario, { name: 'troubled' });
   const unreachable = JSON.parse(healthy.kubeconfig()) as { clusters: { cluster: { server: string } }[] };
@@ -48,7 +49,9 @@ async function fleet() {
       type: 'kubeconfig',
       secretArn: arn(name),
     })),
+    metricsSink,
   });
+  const emf: string[] = [];
   const lines: string[] = [];
   const handler = makeAuditHandler({
     registry,
@@ -59,8 +62,9 @@ async function fleet() {
     }),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),
+    emfWrite: (line) => emf.push(line),
   });
-  return { healthy, troubled, handler, lines };
+  return { healthy, troubled, handler, lines, emf };
 }
 
 /** The value of a metric in what was sent to CloudWatch, for a cluster or (undefined) the fleet. */
@@ -137,6 +141,19 @@ describe('the audit function', () => {
 
     expect(summary).toMatchObject({ clusters: 3, failedClusters: 1, metrics: { failedCalls: 1, datums: 0 } });
     expect(lines.some((l) => l.includes('some metrics were not published'))).toBe(true);
+  });
+
+  it('writes the same metrics as EMF log lines, with no API call, when the registry asks for EMF', async () => {
+    const { handler, emf } = await fleet('emf');
+
+    await handler({}, context);
+
+    expect(cwMock).not.toHaveReceivedCommand(PutMetricDataCommand);
+    const byCluster = emf.map(
+      (l: string) => JSON.parse(l) as { Cluster?: string; ClusterScanErrors?: number },
+    );
+    expect(byCluster.find((l) => l.Cluster === 'gone')?.ClusterScanErrors).toBe(1);
+    expect(byCluster.find((l) => l.Cluster === undefined)?.ClusterScanErrors).toBe(1);
   });
 
   it('rejects an event whose clusters are not a list of names', async () => {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { emfLines, publishAsEmf } from '../../../shared/metrics/emf-sink.ts';
+import type { MetricPoint } from '../../../shared/metrics/fleet-metrics.ts';
+
+const at = new Date('2026-11-25T12:00:00Z');
+const points: MetricPoint[] = [
+  { name: 'StaleNodeHeartbeats', value: 3, unit: 'Count', cluster: 'eu' },
+  { name: 'ScanDurationMs', value: 812, unit: 'Milliseconds', cluster: 'eu' },
+  { name: 'StaleNodeHeartbeats', value: 0, unit: 'Count', cluster: 'us' },
+  { name: 'StaleNodeHeartbeats', value: 3, unit: 'Count' },
+  { name: 'ScanDurationMs', value: Number.NaN, unit: 'Milliseconds', cluster: 'us' },
+];
+
+describe('EMF metrics', () => {
+  it('writes one line per cluster with the Cluster dimension and one fleet line without dimensions', () => {
+    const lines = emfLines('LeaseReaper', points, at).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toEqual({
+      _aws: {
+        Timestamp: at.getTime(),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'LeaseReaper',
+            Dimensions: [['Cluster']],
+            Metrics: [
+              { Name: 'StaleNodeHeartbeats', Unit: 'Count' },
+              { Name: 'ScanDurationMs', Unit: 'Milliseconds' },
+            ],
+          },
+        ],
+      },
+      Cluster: 'eu',
+      StaleNodeHeartbeats: 3,
+      ScanDurationMs: 812,
+    });
+    expect(lines[2]).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Dimensions: [[]] }] },
+      StaleNodeHeartbeats: 3,
+    });
+    expect(lines[2]).not.toHaveProperty('Cluster');
+  });
+
+  it('drops non-finite values and reports what it wrote, making no API call', () => {
+    const written: string[] = [];
+    const result = publishAsEmf('LeaseReaper', points, at, (l) => written.push(l));
+    expect(result).toEqual({ calls: 0, datums: 4, failedCalls: 0, dropped: 1, errors: [] });
+    expect(written).toHaveLength(3);
+    expect(written.join('')).not.toContain('NaN');
+  });
+});
