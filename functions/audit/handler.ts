@@ -5,7 +5,7 @@ import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { type FleetAuditDeps, type FleetAuditSummary, runFleetAudit } from '../commons/fleet-audit.ts';
 import { jsonLogger } from '../commons/logger.ts';
-import { registryFromEnv } from '../commons/registry-source.ts';
+import { loadRegistry } from '../commons/registry-source.ts';
 
 /**
  * The event of the audit schedule (EventBridge Scheduler passes its input verbatim): optionally the
@@ -56,9 +56,9 @@ let deps: FleetAuditDeps | undefined;
 
 /** The deployed entry point. Configuration is read at a container's first invocation and kept. */
 export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
-  (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
+  async (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
     deps ??= {
-      registry: registryFromEnv(),
+      registry: await loadRegistry(),
       connector: new ClusterConnector(),
       cloudWatch: cloudWatchClient(),
       log: jsonLogger(),

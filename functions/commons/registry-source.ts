@@ -1,26 +1,51 @@
 import { readFileSync } from 'node:fs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../../shared/errors.ts';
 import { type ClusterRegistry, parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 
 /**
- * The cluster registry from the environment: inline (`LEASE_REAPER_CLUSTERS`, YAML or JSON) or a file
- * (`LEASE_REAPER_CLUSTERS_FILE`). Read once per container, before any cluster is touched: bad
- * configuration fails the invocation with one message naming the field.
+ * The cluster registry, from one of (the same schema everywhere):
+ * - `LEASE_REAPER_CLUSTERS_PARAMETER`: an SSM parameter name (String or SecureString);
+ * - `LEASE_REAPER_CLUSTERS`: the document inline (YAML or JSON);
+ * - `LEASE_REAPER_CLUSTERS_FILE`: a file.
+ * Read once per container, before any cluster is touched: bad configuration fails the invocation with one
+ * message naming the source and the field.
  */
-export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): ClusterRegistry {
+export async function loadRegistry(
+  env: NodeJS.ProcessEnv = process.env,
+  ssm: () => SSMClient = () => new SSMClient({ maxAttempts: 4 }),
+): Promise<ClusterRegistry> {
+  const parameter = env.LEASE_REAPER_CLUSTERS_PARAMETER;
+  if (parameter) {
+    let value: string | undefined;
+    try {
+      const out = await ssm().send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
+      value = out.Parameter?.Value;
+    } catch (cause) {
+      throw new ConfigError(
+        `SSM parameter ${parameter} could not be read: ${(cause as Error).name}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    if (!value) throw new ConfigError(`SSM parameter ${parameter} is empty`);
+    return parseClusterRegistry(value, `SSM parameter ${parameter}`);
+  }
   const inline = env.LEASE_REAPER_CLUSTERS;
   if (inline) return parseClusterRegistry(inline, 'LEASE_REAPER_CLUSTERS');
   const file = env.LEASE_REAPER_CLUSTERS_FILE;
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (cause) {
-      throw new ConfigError(`LEASE_REAPER_CLUSTERS_FILE ${file} cannot be read`, { cause });
-    }
-    return parseClusterRegistry(text, `LEASE_REAPER_CLUSTERS_FILE ${file}`);
-  }
+  if (file) return registryFromFile(file, 'LEASE_REAPER_CLUSTERS_FILE ');
   throw new ConfigError(
-    'set LEASE_REAPER_CLUSTERS (the cluster registry, YAML or JSON) or LEASE_REAPER_CLUSTERS_FILE',
+    'set LEASE_REAPER_CLUSTERS_PARAMETER (an SSM parameter), LEASE_REAPER_CLUSTERS or LEASE_REAPER_CLUSTERS_FILE',
   );
+}
+
+/** A registry file, as `lease-reaper audit --clusters FILE` reads it. */
+export function registryFromFile(path: string, label = ''): ClusterRegistry {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`${label}${path} cannot be read`, { cause });
+  }
+  return parseClusterRegistry(text, `${label}${path}`);
 }

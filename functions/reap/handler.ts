@@ -6,7 +6,7 @@ import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { auditEventSchema } from '../audit/handler.ts';
 import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
 import { jsonLogger } from '../commons/logger.ts';
-import { registryFromEnv } from '../commons/registry-source.ts';
+import { loadRegistry } from '../commons/registry-source.ts';
 
 /** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
 export function reapFunction(deps: FleetReapDeps) {
@@ -42,9 +42,9 @@ let deps: FleetReapDeps | undefined;
 
 /** The deployed entry point; the registry's `policy` is required and validated before any cluster is read. */
 export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
-  (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
+  async (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
     if (!deps) {
-      const registry = registryFromEnv();
+      const registry = await loadRegistry();
       deps = {
         registry,
         policy: parseReapPolicy(registry.policy, 'the registry policy'),
