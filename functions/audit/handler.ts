@@ -2,10 +2,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { type FleetAuditDeps, type FleetAuditSummary, runFleetAudit } from '../commons/fleet-audit.ts';
 import { jsonLogger } from '../commons/logger.ts';
-import { loadRegistry } from '../commons/registry-source.ts';
 
 /**
  * The event of the audit schedule (EventBridge Scheduler passes its input verbatim): optionally the

@@ -1,9 +1,8 @@
 import { defaultAuditPolicy } from '../../shared/audit/audit-policy.ts';
-import { ClusterAccessError } from '../../shared/errors.ts';
-import { auditClusters, type ClusterResult, type ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
+import { auditClusters, type ClusterResult } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
-import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
+import { connectAll } from '../../shared/fleet/connect-all.ts';
 import type { PublishResult } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import type { Logger } from './logger.ts';
@@ -35,29 +34,15 @@ export async function runFleetAudit(
   const entries = options.subset
     ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
     : deps.registry.clusters;
-  const connected = await mapConcurrent(
-    entries,
-    deps.registry.concurrency,
-    async (entry): Promise<ClusterTarget | ClusterResult> => {
-      try {
-        return await deps.connector.connect(entry);
-      } catch (err) {
-        const e =
-          err instanceof ClusterAccessError
-            ? err
-            : new ClusterAccessError(entry.name, 'credentials', String(err));
-        return { status: 'error', cluster: entry.name, error: { kind: e.kind, message: e.message } };
-      }
-    },
-  );
-  const targets = connected.filter((c): c is ClusterTarget => 'kubeConfig' in c);
+  const { targets, failures } = await connectAll(entries, deps.connector, deps.registry.concurrency);
   const audited = await auditClusters(targets, {
     policy: defaultAuditPolicy,
     concurrency: deps.registry.concurrency,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const byName = new Map(audited.map((r) => [r.cluster, r]));
-  const results = connected.map((c) => ('kubeConfig' in c ? (byName.get(c.name) as ClusterResult) : c));
+  // In registry order, with the clusters that could not be reached.
+  const byName = new Map<string, ClusterResult>([...audited, ...failures].map((r) => [r.cluster, r]));
+  const results = entries.flatMap((e) => byName.get(e.name) ?? []);
 
   for (const r of results) {
     if (r.status === 'ok') {

@@ -1,8 +1,6 @@
-import { ClusterAccessError } from '../../shared/errors.ts';
-import type { ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
-import { mapConcurrent } from '../../shared/fleet/map-concurrent.ts';
+import { connectAll } from '../../shared/fleet/connect-all.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
@@ -44,22 +42,7 @@ export async function runFleetReap(
   const entries = options.subset
     ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
     : deps.registry.clusters;
-  const connected = await mapConcurrent(
-    entries,
-    deps.registry.concurrency,
-    async (entry): Promise<ClusterTarget | ClusterReap> => {
-      try {
-        return await deps.connector.connect(entry);
-      } catch (err) {
-        const e =
-          err instanceof ClusterAccessError
-            ? err
-            : new ClusterAccessError(entry.name, 'credentials', String(err));
-        return { status: 'error', cluster: entry.name, error: { kind: e.kind, message: e.message } };
-      }
-    },
-  );
-  const targets = connected.filter((c): c is ClusterTarget => 'kubeConfig' in c);
+  const { targets, failures } = await connectAll(entries, deps.connector, deps.registry.concurrency);
   if (deps.policy.dryRun)
     deps.log.log('info', 'DRY-RUN: deletes are sent with dryRun=All; nothing is deleted');
   const reaped = await reapClusters(targets, {
@@ -69,8 +52,9 @@ export async function runFleetReap(
     ...(options.signal ? { signal: options.signal } : {}),
     log: (record) => deps.log.log('info', 'lease action', { ...record }),
   });
-  const byName = new Map(reaped.map((r) => [r.cluster, r]));
-  const results = connected.map((c) => ('kubeConfig' in c ? (byName.get(c.name) as ClusterReap) : c));
+  // In registry order, with the clusters that could not be reached.
+  const byName = new Map<string, ClusterReap>([...reaped, ...failures].map((r) => [r.cluster, r]));
+  const results = entries.flatMap((e) => byName.get(e.name) ?? []);
 
   for (const r of results) {
     if (r.status === 'ok') {

@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
+import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { auditEventSchema } from '../audit/handler.ts';
 import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
 import { jsonLogger } from '../commons/logger.ts';
-import { loadRegistry } from '../commons/registry-source.ts';
 
 /** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
 export function reapFunction(deps: FleetReapDeps) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError } from '../../shared/errors.ts';
-import { type ClusterRegistry, parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { ConfigError } from '../errors.ts';
+import { type ClusterRegistry, parseClusterRegistry } from './cluster-registry.ts';
 
 /**
  * The cluster registry, from one of (the same schema everywhere):
