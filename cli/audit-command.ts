@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander';
 import { type AuditPolicy, defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import type { Severity } from '../shared/audit/findings.ts';
-import { auditClusters, type ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { auditClusters, type ClusterResult, type ClusterTarget } from '../shared/fleet/audit-clusters.ts';
 import { auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
 import { count, isoTime } from './options.ts';
 import { renderAuditTable } from './render-table.ts';
-import { kubeconfigTargets } from './targets.ts';
+import { kubeconfigTargets, registryTargets } from './targets.ts';
 
 interface AuditFlags {
   kubeconfig?: string;
+  clusters?: string;
   context: string[];
   allContexts?: boolean;
   output: 'table' | 'json';
@@ -26,6 +27,8 @@ interface AuditFlags {
 
 export interface AuditRun {
   targets: ClusterTarget[];
+  /** Clusters that could not even be connected to (registry runs): reported as error rows. */
+  failures?: readonly ClusterResult[];
   policy: AuditPolicy;
   output: 'table' | 'json';
   failOn: Severity | undefined;
@@ -56,7 +59,7 @@ export async function runAudit(
       : undefined,
   });
   if (progress) err.write('\r\x1b[K');
-  const report = buildAuditReport(results, run.policy, Date.now());
+  const report = buildAuditReport([...results, ...(run.failures ?? [])], run.policy, Date.now());
   out.write(
     run.output === 'json'
       ? `${JSON.stringify(report, null, 2)}\n`
@@ -80,6 +83,10 @@ export function auditCommand(): Command {
       [] as string[],
     )
     .option('--all-contexts', 'audit every context of the kubeconfig')
+    .option(
+      '--clusters <file>',
+      "audit the clusters of a registry file (the Lambda functions' configuration) with this machine's AWS credentials",
+    )
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([
@@ -135,8 +142,19 @@ export function auditCommand(): Command {
         apiServerGcGraceSeconds: flags.apiserverGcGrace,
         abandonedAfterSeconds: flags.abandonedAfter,
       };
+      const { targets, failures } = flags.clusters
+        ? await registryTargets(flags.clusters, {
+            kubeconfig: flags.kubeconfig,
+            contexts: flags.context,
+            allContexts: flags.allContexts,
+          })
+        : {
+            targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
+            failures: [],
+          };
       process.exitCode = await runAudit({
-        targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
+        targets,
+        failures,
         policy,
         output: flags.output,
         failOn: flags.failOn,

@@ -8,10 +8,11 @@ import { ExitCode } from '../shared/report/audit-report.ts';
 import { humanDuration } from '../sim/human-duration.ts';
 import { count, isoTime } from './options.ts';
 import { columns } from './render-table.ts';
-import { kubeconfigTargets } from './targets.ts';
+import { kubeconfigTargets, registryTargets } from './targets.ts';
 
 interface ReapFlags {
   kubeconfig?: string;
+  clusters?: string;
   context: string[];
   allContexts?: boolean;
   policy?: string;
@@ -58,6 +59,10 @@ export function reapCommand(): Command {
       [] as string[],
     )
     .option('--all-contexts', 'every context of the kubeconfig')
+    .option(
+      '--clusters <file>',
+      "reap the clusters of a registry file (the Lambda functions' configuration) with this machine's AWS credentials",
+    )
     .option('--policy <file>', 'the reap policy (YAML or JSON); see the README')
     .option('--apply', 'really delete (otherwise a dry run, whatever the policy says)')
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
@@ -68,9 +73,18 @@ export function reapCommand(): Command {
       const policy = await loadPolicyFile(flags.policy);
       // The CLI deletes only with --apply; the policy's dryRun is the Lambda's switch.
       const dryRun = flags.apply !== true;
-      const targets = kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true);
+      const { targets, failures } = flags.clusters
+        ? await registryTargets(flags.clusters, {
+            kubeconfig: flags.kubeconfig,
+            contexts: flags.context,
+            allContexts: flags.allContexts,
+          })
+        : {
+            targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
+            failures: [],
+          };
       if (dryRun && flags.output === 'table') process.stdout.write(`${banner}\n\n`);
-      const results = await reapClusters(targets, {
+      const reaped = await reapClusters(targets, {
         policy,
         dryRun,
         ...(flags.now !== undefined ? { nowMs: flags.now } : {}),
@@ -78,6 +92,7 @@ export function reapCommand(): Command {
         signal: AbortSignal.timeout(Math.max(1, flags.timeout) * 1000),
         log: (record) => process.stderr.write(`${JSON.stringify(record)}\n`),
       });
+      const results: ClusterReap[] = [...reaped, ...failures];
       process.stdout.write(
         flags.output === 'json'
           ? `${JSON.stringify(reapReport(results, policy, dryRun), null, 2)}\n`

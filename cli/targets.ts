@@ -1,5 +1,8 @@
 import { ConfigError } from '../shared/errors.ts';
 import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { ClusterConnector } from '../shared/fleet/cluster-connector.ts';
+import { type ConnectFailure, connectAll } from '../shared/fleet/connect-all.ts';
+import { registryFromFile } from '../shared/fleet/registry-source.ts';
 import { kubeConfigFromFile, withContext } from '../shared/kube/connect.ts';
 
 /**
@@ -25,4 +28,23 @@ export function kubeconfigTargets(
     }
   }
   return names.map((name) => ({ name, kubeConfig: withContext(kc, name) }));
+}
+
+/**
+ * The clusters of a registry file — the Lambda functions' configuration — reached with this machine's AWS
+ * credentials (EKS tokens, Secrets Manager kubeconfigs): local runs of exactly what the functions run.
+ */
+export async function registryTargets(
+  file: string,
+  context: {
+    kubeconfig?: string | undefined;
+    contexts: readonly string[];
+    allContexts?: boolean | undefined;
+  },
+): Promise<{ targets: ClusterTarget[]; failures: ConnectFailure[] }> {
+  if (context.kubeconfig || context.contexts.length > 0 || context.allContexts) {
+    throw new ConfigError('--clusters cannot be combined with --kubeconfig, --context or --all-contexts');
+  }
+  const registry = registryFromFile(file, '--clusters ');
+  return connectAll(registry.clusters, new ClusterConnector(), registry.concurrency);
 }
