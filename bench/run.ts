@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { classifyBenchmark, fleetRssBenchmark } from './audit-bench.ts';
+import { fleetBenchmark } from './fleet-bench.ts';
 import { listBenchmark } from './list-bench.ts';
 
-// `npm run bench [-- --only list|classify|rss] [--nodes 15000 --other-leases 2000 --rounds 5]`
+// `npm run bench [-- --only list|classify|fleet|rss] [--nodes 15000 --other-leases 2000 --rounds 5]`
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -23,4 +24,5 @@ if (wants('list')) {
     rounds: Number(values.rounds),
   });
 }
+if (wants('fleet')) await fleetBenchmark({ clusters: 100, nodes: 1000, latencyMs: 50 });
 if (wants('rss')) await fleetRssBenchmark({ nodes: Number(values['fleet-nodes']), rounds: 3 });

@@ -47,7 +47,7 @@ export const clusterRegistrySchema = z
     metricsNamespace: z.string().min(1).max(255).default(DEFAULT_METRICS_NAMESPACE),
     metricsSink: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
     /** Clusters read at once. */
-    concurrency: z.number().int().min(1).max(64).default(8),
+    concurrency: z.number().int().min(1).max(256).default(8),
     policy: z.unknown().optional(),
   })
   .superRefine((r, ctx) => {

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build } from 'esbuild';
+import { bundle, machine, measure, median } from './harness.ts';
+
+/**
+ * The Lambda side: (1) one audit invocation over 100 simulated clusters of 1,000 nodes (each request
+ * delayed as by a network) — is the fleet read concurrently, i.e. is the invocation about as long as its
+ * slowest cluster? (2) the deployable handler bundle's size and its module init time.
+ */
+export async function fleetBenchmark(options: {
+  clusters: number;
+  nodes: number;
+  latencyMs: number;
+}): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
+  const fleetFile = join(dir, 'fleet.json');
+  await bundle({ 'fleet-invoke': 'bench/children/fleet-invoke.ts' }, dir);
+  const sims = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/children/sim-fleet.ts',
+      fleetFile,
+      String(options.clusters),
+      String(options.nodes),
+      String(options.latencyMs),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: sims.stdout }).on('line', (line) => line.startsWith('sim ready') && resolve());
+    sims.once('exit', (code) => reject(new Error(`the simulated fleet exited (${code})`)));
+  });
+  try {
+    const invoke = (args: string[]) =>
+      measure(process.execPath, [join(dir, 'fleet-invoke.mjs'), fleetFile, ...args]);
+    const single = JSON.parse((await invoke(['128', 'cluster-000'])).stdout) as { wallMs: number };
+    const fleetRun = await invoke(['128']);
+    const fleet = JSON.parse(fleetRun.stdout) as {
+      clusters: number;
+      failed: number;
+      wallMs: number;
+      slowestClusterMs: number;
+    };
+    const ratio = fleet.wallMs / fleet.slowestClusterMs;
+    const size = await handlerBundle();
+    process.stdout.write(
+      [
+        '',
+        `fleet benchmark: one audit invocation over ${options.clusters} simulated clusters of ${options.nodes} nodes, ${options.latencyMs} ms added to every request; ${machine()}`,
+        `  invocation wall ${fleet.wallMs} ms for ${fleet.clusters} clusters (${fleet.failed} failed); slowest cluster within it ${fleet.slowestClusterMs} ms; one cluster alone ${single.wallMs} ms`,
+        `  wall / slowest cluster: ${ratio.toFixed(2)}x (target <= 1.5x) ${ratio <= 1.5 ? 'met' : 'NOT MET'}; peak RSS ${fleetRun.maxRssMb} MB`,
+        `  audit handler bundle: ${(size.bytes / 1024 / 1024).toFixed(2)} MB (target <= 1.5 MB) ${size.bytes <= 1.5 * 1024 * 1024 ? 'met' : 'NOT MET'}; module init ${size.initMs.toFixed(0)} ms median of 5 (target <= 200 ms) ${size.initMs <= 200 ? 'met' : 'NOT MET'}`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    sims.kill('SIGTERM');
+  }
+}
+
+/**
+ * The handler as the CDK stack bundles it for nodejs22.x: ESM, minified, the AWS SDK left to the Lambda
+ * runtime (which provides it). Init time is a fresh Node importing the bundle, SDK modules included.
+ */
+async function handlerBundle(): Promise<{ bytes: number; initMs: number }> {
+  const outdir = join(process.cwd(), 'bench', '.out');
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, 'audit-handler.mjs');
+  await build({
+    entryPoints: ['functions/audit/handler.ts'],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    external: ['@aws-sdk/*'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const bytes = (await stat(outfile)).size;
+  const inits: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const run = await measure(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+    ]);
+    inits.push(Number(run.stdout.trim()));
+  }
+  return { bytes, initMs: median(inits) };
+}
