@@ -60,7 +60,7 @@ export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
     deps ??= {
       registry: await loadRegistry(),
       connector: new ClusterConnector(),
-      cloudWatch: cloudWatchClient(),
+      cloudWatch: await cloudWatchClient(),
       log: jsonLogger(),
     };
     return auditFunction(deps)(event, context, opts);

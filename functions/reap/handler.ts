@@ -49,7 +49,7 @@ export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
         registry,
         policy: parseReapPolicy(registry.policy, 'the registry policy'),
         connector: new ClusterConnector(),
-        cloudWatch: cloudWatchClient(),
+        cloudWatch: await cloudWatchClient(),
         log: jsonLogger(),
       };
     }

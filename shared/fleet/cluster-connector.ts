@@ -1,6 +1,7 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+// Types only: the SDK clients load on first use, not at module init (cold start; see bench/README.md).
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { type AwsCredentials, eksToken } from '../aws/eks-token.ts';
 import { ClusterCredentialsError, LeaseReaperError } from '../errors.ts';
 import { kubeConfigFromEndpoint } from '../kube/connect.ts';
@@ -10,25 +11,43 @@ import { kubeConfigFromSecret } from './kubeconfig-secret.ts';
 
 /** The AWS clients a connector uses, per region (tests pass mocked ones). */
 export interface AwsClientFactory {
-  eks(region: string): EKSClient;
-  secretsManager(region: string): SecretsManagerClient;
-  sts(region: string): STSClient;
+  eks(region: string): Promise<EKSClient>;
+  secretsManager(region: string): Promise<SecretsManagerClient>;
+  sts(region: string): Promise<STSClient>;
 }
 
+type AnyClient = EKSClient | SecretsManagerClient | STSClient;
+
 export const defaultAwsClients: AwsClientFactory = (() => {
-  const cache = new Map<string, EKSClient | SecretsManagerClient | STSClient>();
-  const get = <T extends EKSClient | SecretsManagerClient | STSClient>(key: string, make: () => T): T => {
-    const known = cache.get(key) as T | undefined;
-    if (known) return known;
-    const made = make();
-    cache.set(key, made);
-    return made;
+  const cache = new Map<string, Promise<AnyClient>>();
+  const get = <T extends AnyClient>(key: string, make: () => Promise<T>): Promise<T> => {
+    let known = cache.get(key) as Promise<T> | undefined;
+    if (!known) {
+      known = make();
+      cache.set(key, known);
+    }
+    return known;
   };
   return {
-    eks: (region) => get(`eks/${region}`, () => new EKSClient({ region, maxAttempts: 4 })),
+    eks: (region) =>
+      get(
+        `eks/${region}`,
+        async () => new (await import('@aws-sdk/client-eks')).EKSClient({ region, maxAttempts: 4 }),
+      ),
     secretsManager: (region) =>
-      get(`sm/${region}`, () => new SecretsManagerClient({ region, maxAttempts: 4 })),
-    sts: (region) => get(`sts/${region}`, () => new STSClient({ region, maxAttempts: 4 })),
+      get(
+        `sm/${region}`,
+        async () =>
+          new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({
+            region,
+            maxAttempts: 4,
+          }),
+      ),
+    sts: (region) =>
+      get(
+        `sts/${region}`,
+        async () => new (await import('@aws-sdk/client-sts')).STSClient({ region, maxAttempts: 4 }),
+      ),
   };
 })();
 
@@ -82,9 +101,10 @@ export class ClusterConnector {
 
   private async connectEks(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<ClusterTarget> {
     const description = await this.cached(this.descriptions, entry.name, DESCRIPTION_TTL_MS, async () => {
-      const out = await this.clients
-        .eks(entry.region)
-        .send(new DescribeClusterCommand({ name: entry.clusterName }));
+      const { DescribeClusterCommand } = await import('@aws-sdk/client-eks');
+      const out = await (await this.clients.eks(entry.region)).send(
+        new DescribeClusterCommand({ name: entry.clusterName }),
+      );
       const endpoint = out.cluster?.endpoint;
       const caData = out.cluster?.certificateAuthority?.data;
       if (!endpoint || !caData)
@@ -108,14 +128,15 @@ export class ClusterConnector {
   private async credentials(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<AwsCredentials> {
     if (!entry.roleArn) {
       // The client's own default chain (Lambda role, environment, profile).
-      const creds = await this.clients.sts(entry.region).config.credentials();
+      const creds = await (await this.clients.sts(entry.region)).config.credentials();
       return {
         accessKeyId: creds.accessKeyId,
         secretAccessKey: creds.secretAccessKey,
         ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
       };
     }
-    const out = await this.clients.sts(entry.region).send(
+    const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+    const out = await (await this.clients.sts(entry.region)).send(
       new AssumeRoleCommand({
         RoleArn: entry.roleArn,
         RoleSessionName: 'lease-reaper',
@@ -137,9 +158,10 @@ export class ClusterConnector {
   ): Promise<ClusterTarget> {
     const region = entry.secretArn.split(':')[3] ?? '';
     const text = await this.cached(this.secrets, entry.name, SECRET_TTL_MS, async () => {
-      const out = await this.clients
-        .secretsManager(region)
-        .send(new GetSecretValueCommand({ SecretId: entry.secretArn }));
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const out = await (await this.clients.secretsManager(region)).send(
+        new GetSecretValueCommand({ SecretId: entry.secretArn }),
+      );
       if (typeof out.SecretString !== 'string')
         throw new Error('the secret has no string value (a kubeconfig is text)');
       return out.SecretString;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../errors.ts';
 import { type ClusterRegistry, parseClusterRegistry } from './cluster-registry.ts';
 
@@ -13,13 +13,17 @@ import { type ClusterRegistry, parseClusterRegistry } from './cluster-registry.t
  */
 export async function loadRegistry(
   env: NodeJS.ProcessEnv = process.env,
-  ssm: () => SSMClient = () => new SSMClient({ maxAttempts: 4 }),
+  ssm: () => Promise<SSMClient> = async () =>
+    new (await import('@aws-sdk/client-ssm')).SSMClient({ maxAttempts: 4 }),
 ): Promise<ClusterRegistry> {
   const parameter = env.LEASE_REAPER_CLUSTERS_PARAMETER;
   if (parameter) {
     let value: string | undefined;
     try {
-      const out = await ssm().send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+      const out = await (await ssm()).send(
+        new GetParameterCommand({ Name: parameter, WithDecryption: true }),
+      );
       value = out.Parameter?.Value;
     } catch (cause) {
       throw new ConfigError(

@@ -1,4 +1,5 @@
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+// Types only: the SDK loads on first use, not at module init (cold start).
+import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { MetricPoint } from './fleet-metrics.ts';
 import { CLUSTER_DIMENSION } from './metric-names.ts';
 
@@ -16,9 +17,10 @@ export interface PublishResult {
 }
 
 /** A CloudWatch client whose own retry strategy (standard mode, with backoff) handles throttling. */
-export function cloudWatchClient(
+export async function cloudWatchClient(
   options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
-): CloudWatchClient {
+): Promise<CloudWatchClient> {
+  const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
   return new CloudWatchClient({
     maxAttempts: options.maxAttempts ?? 4,
     retryMode: 'standard',
@@ -81,6 +83,7 @@ export async function publishToCloudWatch(
     dropped: points.length - finite.length,
     errors: [],
   };
+  const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   for (const batch of batches(finite.map((p) => toDatum(p, timestamp)))) {
     result.calls++;
     try {

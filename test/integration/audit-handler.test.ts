@@ -56,9 +56,9 @@ async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   const handler = makeAuditHandler({
     registry,
     connector: new ClusterConnector({
-      secretsManager: () => sm,
-      eks: () => new EKSClient({}),
-      sts: () => new STSClient({}),
+      secretsManager: async () => sm,
+      eks: async () => new EKSClient({}),
+      sts: async () => new STSClient({}),
     }),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),

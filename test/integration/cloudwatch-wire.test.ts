@@ -66,7 +66,7 @@ const points = (n: number): MetricPoint[] =>
 
 describe('PutMetricData on the wire', () => {
   it('sends AWS JSON 1.0 requests within the API limits', async () => {
-    const client = cloudWatchClient({ region: 'us-east-1', endpoint });
+    const client = await cloudWatchClient({ region: 'us-east-1', endpoint });
 
     const result = await publishToCloudWatch(
       client,
@@ -107,7 +107,7 @@ describe('PutMetricData on the wire', () => {
 
   it('lets the SDK retry a throttled request, then succeeds', async () => {
     throttleNext = 2;
-    const client = cloudWatchClient({ region: 'us-east-1', endpoint, maxAttempts: 4 });
+    const client = await cloudWatchClient({ region: 'us-east-1', endpoint, maxAttempts: 4 });
 
     const result = await publishToCloudWatch(client, 'LeaseReaper', points(10), new Date());
 
@@ -117,7 +117,7 @@ describe('PutMetricData on the wire', () => {
 
   it('reports throttling that outlasts the retry budget as a failed call, without throwing', async () => {
     throttleNext = 10;
-    const client = cloudWatchClient({ region: 'us-east-1', endpoint, maxAttempts: 2 });
+    const client = await cloudWatchClient({ region: 'us-east-1', endpoint, maxAttempts: 2 });
 
     const result = await publishToCloudWatch(client, 'LeaseReaper', points(10), new Date());
 

@@ -46,9 +46,9 @@ async function fleet(dryRun: boolean) {
     }),
     policy,
     connector: new ClusterConnector({
-      secretsManager: () => sm,
-      eks: () => new EKSClient({}),
-      sts: () => new STSClient({}),
+      secretsManager: async () => sm,
+      eks: async () => new EKSClient({}),
+      sts: async () => new STSClient({}),
     }),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),

@@ -19,7 +19,11 @@ const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials });
 const eksMock = mockClient(eks);
 const stsMock = mockClient(sts);
 const smMock = mockClient(sm);
-const clients: AwsClientFactory = { eks: () => eks, sts: () => sts, secretsManager: () => sm };
+const clients: AwsClientFactory = {
+  eks: async () => eks,
+  sts: async () => sts,
+  secretsManager: async () => sm,
+};
 
 const registry = parseClusterRegistry({
   clusters: [

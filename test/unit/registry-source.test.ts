@@ -21,7 +21,7 @@ describe('loadRegistry', () => {
 
     const registry = await loadRegistry(
       { LEASE_REAPER_CLUSTERS_PARAMETER: '/lease-reaper/clusters', LEASE_REAPER_CLUSTERS: 'ignored' },
-      () => ssm,
+      async () => ssm,
     );
 
     expect(registry.clusters.map((c) => c.name)).toEqual(['prod']);
@@ -49,7 +49,7 @@ describe('loadRegistry', () => {
       .on(GetParameterCommand)
       .resolves({ Parameter: { Value: JSON.stringify({ clusters: [{ name: 'x', type: 'eks' }] }) } });
 
-    await expect(loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/p' }, () => ssm)).rejects.toThrow(
+    await expect(loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/p' }, async () => ssm)).rejects.toThrow(
       /^SSM parameter \/p is invalid: clusters\.0\.clusterName/,
     );
     await expect(loadRegistry({})).rejects.toThrow(/set LEASE_REAPER_CLUSTERS_PARAMETER/);
@@ -59,8 +59,8 @@ describe('loadRegistry', () => {
     ssmMock
       .on(GetParameterCommand)
       .rejects(Object.assign(new Error('no such parameter'), { name: 'ParameterNotFound' }));
-    await expect(loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/missing' }, () => ssm)).rejects.toThrow(
-      /SSM parameter \/missing could not be read: ParameterNotFound/,
-    );
+    await expect(
+      loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/missing' }, async () => ssm),
+    ).rejects.toThrow(/SSM parameter \/missing could not be read: ParameterNotFound/);
   });
 });
