@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
@@ -12,9 +12,9 @@ import { jsonLogger } from '../commons/logger.ts';
  * clusters to audit, e.g. a shard from the fan-out state machine. Unknown keys are ignored, so an
  * EventBridge envelope also works.
  */
-export const auditEventSchema = z
-  .object({ clusters: z.array(z.string().min(1)).min(1).optional() })
-  .passthrough();
+export const auditEventSchema = z.looseObject({
+  clusters: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+});
 
 /** The audit run as plain, testable code; the handler below only wires it to Lambda. */
 export function auditFunction(deps: FleetAuditDeps) {

@@ -1,23 +1,22 @@
 import { load as loadYaml } from 'js-yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
 
 const clusterName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected letters, digits, ".", "_", "-" (1–100)');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected letters, digits, ".", "_", "-" (1–100)'));
 
 const eksCluster = z.strictObject({
   name: clusterName,
   type: z.literal('eks'),
   /** The EKS cluster's name (what DescribeCluster takes and x-k8s-aws-id carries). */
-  clusterName: z.string().min(1),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+  clusterName: z.string().check(z.minLength(1)),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1')),
   /** Assume this role before talking to the cluster (cross-account). */
-  roleArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')
-    .optional(),
+  roleArn: z.optional(
+    z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')),
+  ),
 });
 
 const kubeconfigCluster = z.strictObject({
@@ -26,12 +25,14 @@ const kubeconfigCluster = z.strictObject({
   /** A Secrets Manager secret whose value is the kubeconfig (token or client certificate; no exec). */
   secretArn: z
     .string()
-    .regex(
-      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-      'expected a Secrets Manager secret ARN',
+    .check(
+      z.regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        'expected a Secrets Manager secret ARN',
+      ),
     ),
-  context: z.string().min(1).optional(),
-  allowInsecureTLS: z.boolean().default(false),
+  context: z.optional(z.string().check(z.minLength(1))),
+  allowInsecureTLS: z._default(z.boolean(), false),
 });
 
 /**
@@ -43,25 +44,32 @@ export const clusterRegistrySchema = z
   .strictObject({
     clusters: z
       .array(z.discriminatedUnion('type', [eksCluster, kubeconfigCluster]))
-      .min(1, 'name at least one cluster'),
-    metricsNamespace: z.string().min(1).max(255).default(DEFAULT_METRICS_NAMESPACE),
-    metricsSink: z.enum(['cloudwatch', 'emf']).default('cloudwatch'),
+      .check(z.minLength(1, 'name at least one cluster')),
+    metricsNamespace: z._default(
+      z.string().check(z.minLength(1), z.maxLength(255)),
+      DEFAULT_METRICS_NAMESPACE,
+    ),
+    metricsSink: z._default(z.enum(['cloudwatch', 'emf']), 'cloudwatch'),
     /** Clusters read at once. */
-    concurrency: z.number().int().min(1).max(256).default(8),
-    policy: z.unknown().optional(),
+    concurrency: z._default(z.int().check(z.gte(1), z.lte(256)), 8),
+    policy: z.optional(z.unknown()),
   })
-  .superRefine((r, ctx) => {
-    const seen = new Set<string>();
-    r.clusters.forEach((c, i) => {
-      if (seen.has(c.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['clusters', i, 'name'],
-          message: `duplicate cluster name "${c.name}"`,
-        });
-      seen.add(c.name);
-    });
-  });
+  .check(
+    z.superRefine((r, ctx) => {
+      const seen = new Set<string>();
+      r.clusters.forEach((c, i) => {
+        if (seen.has(c.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clusters', i, 'name'],
+            message: `duplicate cluster name "${c.name}"`,
+            input: c.name,
+          });
+        }
+        seen.add(c.name);
+      });
+    }),
+  );
 
 export type ClusterRegistry = Readonly<z.output<typeof clusterRegistrySchema>>;
 export type RegistryCluster = ClusterRegistry['clusters'][number];
