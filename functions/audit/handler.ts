@@ -6,6 +6,7 @@ import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { type FleetAuditDeps, type FleetAuditSummary, runFleetAudit } from '../commons/fleet-audit.ts';
 import { jsonLogger } from '../commons/logger.ts';
+import { runDeadline } from '../commons/run-deadline.ts';
 
 /**
  * The event of the audit schedule (EventBridge Scheduler passes its input verbatim): optionally the
@@ -32,12 +33,7 @@ export function auditFunction(deps: FleetAuditDeps) {
         `invalid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     }
-    // Stop reading clusters 10 s before the deadline, so there is time to publish what was done;
-    // middy's own early timeout (2 s) is the backstop.
-    const deadline = AbortSignal.any([
-      signal,
-      AbortSignal.timeout(Math.max(1_000, context.getRemainingTimeInMillis() - 10_000)),
-    ]);
+    const deadline = runDeadline(signal, context);
     const summary = await runFleetAudit(deps, {
       ...(parsed.data.clusters ? { subset: parsed.data.clusters } : {}),
       signal: deadline,

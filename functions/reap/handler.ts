@@ -7,6 +7,7 @@ import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { auditEventSchema } from '../audit/handler.ts';
 import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
 import { jsonLogger } from '../commons/logger.ts';
+import { runDeadline } from '../commons/run-deadline.ts';
 
 /** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
 export function reapFunction(deps: FleetReapDeps) {
@@ -20,11 +21,7 @@ export function reapFunction(deps: FleetReapDeps) {
       throw new Error(
         `invalid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
-    // Stop deleting 10 s before the deadline and report what was done; middy's early timeout is the backstop.
-    const deadline = AbortSignal.any([
-      signal,
-      AbortSignal.timeout(Math.max(1_000, context.getRemainingTimeInMillis() - 10_000)),
-    ]);
+    const deadline = runDeadline(signal, context);
     const summary = await runFleetReap(deps, {
       ...(parsed.data.clusters ? { subset: parsed.data.clusters } : {}),
       signal: deadline,
