@@ -11,7 +11,8 @@ import { kubeConfigFromSecret } from './kubeconfig-secret.ts';
 
 /** The AWS clients a connector uses, per region (tests pass mocked ones). */
 export interface AwsClientFactory {
-  eks(region: string): Promise<EKSClient>;
+  /** With `credentials`, a client acting as an assumed role (a cluster in another account). */
+  eks(region: string, credentials?: AwsCredentials): Promise<EKSClient>;
   secretsManager(region: string): Promise<SecretsManagerClient>;
   sts(region: string): Promise<STSClient>;
 }
@@ -29,11 +30,14 @@ export const defaultAwsClients: AwsClientFactory = (() => {
     return known;
   };
   return {
-    eks: (region) =>
-      get(
-        `eks/${region}`,
-        async () => new (await import('@aws-sdk/client-eks')).EKSClient({ region, maxAttempts: 4 }),
-      ),
+    eks: async (region, credentials) =>
+      credentials
+        ? // Not cached: assumed credentials expire, and the description it fetches is cached for an hour.
+          new (await import('@aws-sdk/client-eks')).EKSClient({ region, credentials, maxAttempts: 4 })
+        : get(
+            `eks/${region}`,
+            async () => new (await import('@aws-sdk/client-eks')).EKSClient({ region, maxAttempts: 4 }),
+          ),
     secretsManager: (region) =>
       get(
         `sm/${region}`,
@@ -59,6 +63,8 @@ const SECRET_TTL_MS = 5 * 60_000;
  * reused token still has 10 minutes, more than a Lambda invocation's remaining time needs.
  */
 const TOKEN_REUSE_MS = 5 * 60_000;
+/** Assumed-role credentials last 15 minutes (DurationSeconds 900); reuse them for 10. */
+const ROLE_CREDENTIALS_TTL_MS = 10 * 60_000;
 
 interface Cached<T> {
   value: T;
@@ -76,6 +82,7 @@ export class ClusterConnector {
   private readonly descriptions = new Map<string, Cached<{ endpoint: string; caData: string }>>();
   private readonly tokens = new Map<string, Cached<string>>();
   private readonly secrets = new Map<string, Cached<string>>();
+  private readonly roleCredentials = new Map<string, Cached<AwsCredentials>>();
 
   constructor(
     private readonly clients: AwsClientFactory = defaultAwsClients,
@@ -102,9 +109,13 @@ export class ClusterConnector {
   private async connectEks(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<ClusterTarget> {
     const description = await this.cached(this.descriptions, entry.name, DESCRIPTION_TTL_MS, async () => {
       const { DescribeClusterCommand } = await import('@aws-sdk/client-eks');
-      const out = await (await this.clients.eks(entry.region)).send(
-        new DescribeClusterCommand({ name: entry.clusterName }),
+      // A cluster in another account is described as the role there: EKS has no resource policies, so
+      // the function's own role cannot describe it.
+      const eks = await this.clients.eks(
+        entry.region,
+        entry.roleArn ? await this.credentials(entry) : undefined,
       );
+      const out = await eks.send(new DescribeClusterCommand({ name: entry.clusterName }));
       const endpoint = out.cluster?.endpoint;
       const caData = out.cluster?.certificateAuthority?.data;
       if (!endpoint || !caData)
@@ -135,17 +146,24 @@ export class ClusterConnector {
         ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
       };
     }
+    const { roleArn } = entry;
+    return this.cached(this.roleCredentials, roleArn, ROLE_CREDENTIALS_TTL_MS, () =>
+      this.assumeRole(roleArn, entry.region),
+    );
+  }
+
+  private async assumeRole(roleArn: string, region: string): Promise<AwsCredentials> {
     const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
-    const out = await (await this.clients.sts(entry.region)).send(
+    const out = await (await this.clients.sts(region)).send(
       new AssumeRoleCommand({
-        RoleArn: entry.roleArn,
+        RoleArn: roleArn,
         RoleSessionName: 'lease-reaper',
         DurationSeconds: 900,
       }),
     );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey)
-      throw new Error(`AssumeRole ${entry.roleArn} returned no credentials`);
+      throw new Error(`AssumeRole ${roleArn} returned no credentials`);
     return {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,

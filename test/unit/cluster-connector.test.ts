@@ -19,8 +19,13 @@ const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials });
 const eksMock = mockClient(eks);
 const stsMock = mockClient(sts);
 const smMock = mockClient(sm);
+/** The credentials each EKS client was asked for (undefined: the function's own role). */
+let eksCredentials: (string | undefined)[] = [];
 const clients: AwsClientFactory = {
-  eks: async () => eks,
+  eks: async (_region, credentials) => {
+    eksCredentials.push(credentials?.accessKeyId);
+    return eks;
+  },
   sts: async () => sts,
   secretsManager: async () => sm,
 };
@@ -53,6 +58,7 @@ function tokenUrl(token: string | undefined): URL {
 }
 
 beforeEach(() => {
+  eksCredentials = [];
   eksMock.reset();
   stsMock.reset();
   smMock.reset();
@@ -79,9 +85,10 @@ describe('ClusterConnector', () => {
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDLAMBDAROLE\//);
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('x-k8s-aws-id');
     expect(stsMock).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(eksCredentials).toEqual([undefined]);
   });
 
-  it('assumes the entry’s role first and signs with the role’s credentials', async () => {
+  it('assumes the entry’s role first, describes the cluster and signs as that role, assuming it once', async () => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: {
         AccessKeyId: 'ASIAPARTNER',
@@ -100,6 +107,9 @@ describe('ClusterConnector', () => {
     expect(tokenUrl(target.kubeConfig.getCurrentUser()?.token).searchParams.get('X-Amz-Credential')).toMatch(
       /^ASIAPARTNER\//,
     );
+    // DescribeCluster in the other account is made with the assumed role, not the function's own.
+    expect(eksCredentials).toEqual(['ASIAPARTNER']);
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
 
   it('caches the cluster description and reuses a token for 5 minutes, then mints a new one', async () => {
