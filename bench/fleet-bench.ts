@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { FUNCTION_ENTRIES, LAMBDA_BUNDLE } from '../infra/lambda-bundling.ts';
 import { bundle, machine, measure, median } from './harness.ts';
 
 /**
@@ -75,17 +76,15 @@ async function handlerBundle(): Promise<{ bytes: number; initMs: number }> {
   await mkdir(outdir, { recursive: true });
   const outfile = join(outdir, 'audit-handler.mjs');
   await build({
-    entryPoints: ['functions/audit/handler.ts'],
+    entryPoints: [FUNCTION_ENTRIES.audit],
     outfile,
     bundle: true,
-    minify: true,
+    minify: LAMBDA_BUNDLE.minify,
     platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    external: ['@aws-sdk/*'],
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
+    target: LAMBDA_BUNDLE.target,
+    format: LAMBDA_BUNDLE.format,
+    external: [...LAMBDA_BUNDLE.external],
+    banner: { js: LAMBDA_BUNDLE.banner },
     logLevel: 'warning',
   });
   const bytes = (await stat(outfile)).size;

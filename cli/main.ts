@@ -4,6 +4,7 @@ import { LeaseReaperError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/report/audit-report.ts';
 import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { rbacCommand } from './rbac-command.ts';
 import { reapCommand } from './reap-command.ts';
 import { simCommand } from './sim-command.ts';
 
@@ -15,6 +16,7 @@ program.addCommand(auditCommand().exitOverride());
 program.addCommand(reapCommand().exitOverride());
 program.addCommand(simCommand().exitOverride());
 program.addCommand(demoCommand().exitOverride());
+program.addCommand(rbacCommand().exitOverride());
 
 try {
   await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@ z.config(z.locales.en());
 export const MIN_EXPIRED_FOR_FLOOR = 600;
 
 /** `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds. */
-const duration = z.union(
+export const durationSeconds = z.union(
   [
     z.int().check(z.gte(0)),
     z.pipe(
@@ -56,7 +56,7 @@ export const reapPolicySchema = z
      * 10 minutes: a lease expired only briefly may be in the middle of a failover.
      */
     minExpiredFor: z
-      ._default(duration, 86_400)
+      ._default(durationSeconds, 86_400)
       .check(
         z.refine(
           (s: number) => s >= MIN_EXPIRED_FOR_FLOOR,

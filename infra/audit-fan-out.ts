@@ -1,0 +1,96 @@
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  DefinitionBody,
+  JsonPath,
+  LogLevel,
+  Map as MapState,
+  Pass,
+  Result,
+  StateMachine,
+  StateMachineType,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** The fleet's cluster names cut into shards of at most `size`, in registry order. */
+export function shardClusters(names: readonly string[], size: number): string[][] {
+  const shards: string[][] = [];
+  for (let i = 0; i < names.length; i += size) shards.push(names.slice(i, i + size));
+  return shards;
+}
+
+export interface AuditFanOutProps {
+  auditFunction: IFunction;
+  clusters: readonly string[];
+  shardSize: number;
+  maxConcurrency: number;
+  /** An execution ends before the next scheduled one starts. */
+  timeout: Duration;
+  logRetention: RetentionDays;
+}
+
+/**
+ * A fleet too large for one invocation: a Standard state machine maps over shards of the fleet, at most
+ * `maxConcurrency` at once, invoking the audit function with `{ clusters: [...] }` for each. Step Functions
+ * is the distributed engine; each shard's metrics are published by its own invocation. A shard whose
+ * invocation fails is caught and recorded, so the other shards still complete; the function's Errors
+ * alarm reports it.
+ */
+export class AuditFanOut extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly shards: string[][];
+
+  constructor(scope: Construct, id: string, props: AuditFanOutProps) {
+    super(scope, id);
+    this.shards = shardClusters(props.clusters, props.shardSize);
+
+    const auditShard = new LambdaInvoke(this, 'AuditShard', {
+      lambdaFunction: props.auditFunction,
+      payload: TaskInput.fromObject({ clusters: JsonPath.listAt('$.clusters') }),
+      payloadResponseOnly: true,
+      // Throttles and Lambda service errors are retried (the run has not happened); a failed run is not.
+      retryOnServiceExceptions: true,
+      resultSelector: {
+        'clusters.$': '$.clusters',
+        'failedClusters.$': '$.failedClusters',
+        'findings.$': '$.findings',
+      },
+    });
+    auditShard.addCatch(
+      new Pass(this, 'ShardFailed', {
+        parameters: { 'clusters.$': '$.clusters', 'error.$': '$.failure.Error' },
+      }),
+      { resultPath: '$.failure' },
+    );
+
+    const map = new MapState(this, 'AuditShards', {
+      itemsPath: '$.shards',
+      maxConcurrency: props.maxConcurrency,
+      itemSelector: { 'clusters.$': '$$.Map.Item.Value' },
+    });
+    map.itemProcessor(auditShard);
+
+    const definition = new Pass(this, 'Shards', {
+      result: Result.fromObject({ shards: this.shards }),
+    }).next(map);
+
+    const logs = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      stateMachineType: StateMachineType.STANDARD,
+      timeout: props.timeout,
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-SF2',
+      reason:
+        'One Map over Lambda invocations: execution history and ALL-level logs show every shard, and the function logs carry per-cluster detail; X-Ray would add cost and no insight.',
+    });
+  }
+}

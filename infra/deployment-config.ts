@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { load as loadYaml } from 'js-yaml';
+import * as z from 'zod/mini';
+import { ConfigError } from '../shared/errors.ts';
+import { durationSeconds } from '../shared/reap/reap-policy.ts';
+import type { LeaseReaperStackProps, ReapPolicyInput, RegistryClusterInput } from './stack-props.ts';
+
+const threshold = z.strictObject({
+  threshold: z.optional(z.number().check(z.gte(0))),
+  evaluationPeriods: z.optional(z.int().check(z.gte(1), z.lte(100))),
+});
+const awsAccount = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
+const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region'));
+
+/**
+ * The deployment as JSON or YAML: in cdk.json under the context key `leaseReaper`, or in a file named by
+ * `-c leaseReaperConfig=FILE`. The fields are the stack's props, durations written as "5m" / "1h".
+ * Clusters and the policy are validated by the stack with the functions' own schemas.
+ */
+export const deploymentConfigSchema = z.strictObject({
+  stackName: z._default(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)), 'LeaseReaper'),
+  env: z.optional(z.strictObject({ account: z.optional(awsAccount), region: z.optional(awsRegion) })),
+  clusters: z.array(z.unknown()).check(z.minLength(1, 'name at least one cluster')),
+  metricsNamespace: z.optional(z.string()),
+  metricsSink: z.optional(z.enum(['cloudwatch', 'emf'])),
+  concurrency: z.optional(z.int()),
+  audit: z.optional(
+    z.strictObject({ every: z.optional(durationSeconds), memorySize: z.optional(z.int().check(z.gte(128))) }),
+  ),
+  reap: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      every: z.optional(durationSeconds),
+      policy: z.optional(z.unknown()),
+      memorySize: z.optional(z.int().check(z.gte(128))),
+    }),
+  ),
+  alarms: z.optional(
+    z.strictObject({
+      staleNodeHeartbeats: z.optional(threshold),
+      clusterScanErrors: z.optional(threshold),
+      orphanedApiServerIdentities: z.optional(threshold),
+      deleteFailures: z.optional(threshold),
+      silentAfter: z.optional(durationSeconds),
+      perCluster: z.optional(z.boolean()),
+    }),
+  ),
+  notifications: z.optional(
+    z.strictObject({
+      topicArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/))),
+      emails: z.optional(z.array(z.email())),
+    }),
+  ),
+  network: z.optional(
+    z.strictObject({
+      vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]+$/, 'expected a VPC id')),
+      subnetIds: z
+        .array(z.string().check(z.regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id')))
+        .check(z.minLength(1)),
+      securityGroupIds: z.optional(
+        z.array(z.string().check(z.regex(/^sg-[0-9a-f]+$/, 'expected a security group id'))),
+      ),
+    }),
+  ),
+  fanOut: z.optional(
+    z.strictObject({
+      threshold: z.optional(z.int().check(z.gte(1))),
+      shardSize: z.optional(z.int().check(z.gte(1), z.lte(256))),
+      maxConcurrency: z.optional(z.int().check(z.gte(1), z.lte(40))),
+    }),
+  ),
+  eksAccess: z.optional(
+    z.strictObject({
+      createAccessEntries: z.optional(z.boolean()),
+      auditGroup: z.optional(z.string().check(z.minLength(1))),
+      reapGroup: z.optional(z.string().check(z.minLength(1))),
+    }),
+  ),
+  secretsKmsKeyArns: z.optional(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:kms:/)))),
+  logRetentionDays: z.optional(z.enum(RetentionDays)),
+});
+
+export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
+
+/** Parses a deployment (object, or YAML/JSON text); one ConfigError names every field in error. */
+export function parseDeploymentConfig(input: unknown, source: string): DeploymentConfig {
+  let doc = input;
+  if (typeof input === 'string') {
+    try {
+      doc = loadYaml(input);
+    } catch (cause) {
+      throw new ConfigError(`${source} is not valid YAML or JSON`, { cause });
+    }
+  }
+  const result = deploymentConfigSchema.safeParse(doc);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
+    );
+    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** The deployment from the CDK context: `leaseReaperConfig` (a file) wins over `leaseReaper` (inline). */
+export function deploymentFromContext(context: (key: string) => unknown): DeploymentConfig {
+  const file = context('leaseReaperConfig');
+  if (typeof file === 'string') {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new ConfigError(`leaseReaperConfig ${file} cannot be read`, { cause });
+    }
+    return parseDeploymentConfig(text, `leaseReaperConfig ${file}`);
+  }
+  const inline = context('leaseReaper');
+  if (inline === undefined)
+    throw new ConfigError(
+      'no deployment configuration: set "leaseReaper" in cdk.json context, or pass -c leaseReaperConfig=FILE',
+    );
+  return parseDeploymentConfig(inline, 'cdk.json context "leaseReaper"');
+}
+
+const seconds = (s: number | undefined) => (s === undefined ? undefined : Duration.seconds(s));
+const defined = <T extends object>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** The stack's props for a deployment. */
+export function stackPropsFor(config: DeploymentConfig): LeaseReaperStackProps {
+  const env = config.env ?? {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  };
+  return defined({
+    env: defined({ account: env.account, region: env.region }),
+    description: 'lease-reaper: audits Kubernetes Leases across a fleet; reaps abandoned ones (opt-in)',
+    clusters: config.clusters as RegistryClusterInput[],
+    metricsNamespace: config.metricsNamespace,
+    metricsSink: config.metricsSink,
+    concurrency: config.concurrency,
+    audit:
+      config.audit && defined({ every: seconds(config.audit.every), memorySize: config.audit.memorySize }),
+    reap:
+      config.reap &&
+      defined({
+        enabled: config.reap.enabled,
+        every: seconds(config.reap.every),
+        policy: config.reap.policy as ReapPolicyInput | undefined,
+        memorySize: config.reap.memorySize,
+      }),
+    alarms: config.alarms && defined({ ...config.alarms, silentAfter: seconds(config.alarms.silentAfter) }),
+    notifications: config.notifications,
+    network: config.network,
+    fanOut: config.fanOut,
+    eksAccess: config.eksAccess,
+    secretsKmsKeyArns: config.secretsKmsKeyArns,
+    logRetention: config.logRetentionDays,
+  });
+}

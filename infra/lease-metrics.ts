@@ -1,0 +1,80 @@
+import type { Duration } from 'aws-cdk-lib';
+import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { CLUSTER_DIMENSION, type MetricName } from '../shared/metrics/metric-names.ts';
+
+/** Metric math takes at most 10 metrics; past that, fleet-wide figures are Metrics Insights queries. */
+export const METRIC_MATH_LIMIT = 10;
+
+/** CloudWatch namespaces: these characters only (and so safe to quote in a Metrics Insights query). */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9._/#:-]{1,255}$/;
+
+/**
+ * The metrics the functions publish, as the alarms and the dashboard read them. The names come from the
+ * functions' own module (shared/metrics/metric-names.ts), never retyped here.
+ */
+export class LeaseMetrics {
+  constructor(
+    readonly namespace: string,
+    readonly clusters: readonly string[],
+    readonly period: Duration,
+  ) {
+    if (!NAMESPACE_PATTERN.test(namespace))
+      throw new Error(
+        `metricsNamespace "${namespace}" is not a CloudWatch namespace (letters, digits, . _ / # : -)`,
+      );
+  }
+
+  /** One cluster's value. Maximum: a run's figure, unchanged if two runs land in one period. */
+  cluster(name: MetricName, cluster: string, statistic: string = Stats.MAXIMUM): Metric {
+    return new Metric({
+      namespace: this.namespace,
+      metricName: name,
+      dimensionsMap: { [CLUSTER_DIMENSION]: cluster },
+      statistic,
+      period: this.period,
+    });
+  }
+
+  /** The dimensionless total a run publishes for the clusters it read (the fleet, or a fan-out shard). */
+  total(name: MetricName, statistic: string = Stats.MAXIMUM, period: Duration = this.period): Metric {
+    return new Metric({ namespace: this.namespace, metricName: name, statistic, period });
+  }
+
+  /**
+   * The fleet-wide sum of a per-cluster metric. Correct whether one invocation or many shards audited the
+   * fleet: up to 10 clusters it is metric math over each cluster's series; past that a Metrics Insights
+   * query over the schema, which has no limit on the number of clusters.
+   */
+  fleetSum(name: MetricName, label = `${name} (fleet)`): IMetric {
+    if (this.clusters.length <= METRIC_MATH_LIMIT) {
+      // Ids unique per metric: one graph or alarm may combine several of these expressions.
+      const prefix = name.charAt(0).toLowerCase() + name.slice(1);
+      const usingMetrics = Object.fromEntries(
+        this.clusters.map((c, i) => [`${prefix}${i}`, this.cluster(name, c)]),
+      );
+      return new MathExpression({
+        expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+        usingMetrics,
+        label,
+        period: this.period,
+      });
+    }
+    return this.insights(`SELECT SUM(${name}) FROM ${this.schema()}`, label);
+  }
+
+  /** One line per cluster, for any number of clusters (dashboards). */
+  byCluster(name: MetricName, aggregate: 'MAX' | 'SUM' | 'AVG' = 'MAX'): IMetric {
+    return this.insights(
+      `SELECT ${aggregate}(${name}) FROM ${this.schema()} GROUP BY ${CLUSTER_DIMENSION}`,
+      `${name} by cluster`,
+    );
+  }
+
+  private schema(): string {
+    return `SCHEMA("${this.namespace}", ${CLUSTER_DIMENSION})`;
+  }
+
+  private insights(expression: string, label: string): MathExpression {
+    return new MathExpression({ expression, label, period: this.period });
+  }
+}

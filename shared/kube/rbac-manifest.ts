@@ -1,0 +1,99 @@
+import { dump } from 'js-yaml';
+
+/** The Kubernetes groups the CDK stack maps the functions' IAM roles to (EKS access entries or aws-auth). */
+export const DEFAULT_AUDIT_GROUP = 'lease-reaper-audit';
+export const DEFAULT_REAP_GROUP = 'lease-reaper-reap';
+
+/**
+ * Who is granted: an RBAC group (an EKS access entry's `kubernetesGroups`, or an aws-auth mapping), or a
+ * ServiceAccount whose token goes into a kubeconfig in Secrets Manager (clusters outside EKS).
+ */
+export type RbacSubject =
+  | { kind: 'Group'; name: string }
+  | { kind: 'ServiceAccount'; namespace: string; name: string };
+
+export interface RbacManifestOptions {
+  /** Granted read access: what the audit needs. */
+  audit: RbacSubject;
+  /** Granted read and delete access, when reaping; omitted: nothing may delete. */
+  reap?: RbacSubject;
+}
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * Exactly what the functions call: leases listed (and read), Nodes and Pods listed (a lease's Node and its
+ * holder's Pod), leases deleted only by the reaper. No watch, no secrets, nothing namespaced beyond that.
+ */
+export function rbacRules(canDelete: boolean): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: canDelete ? ['get', 'list', 'delete'] : ['get', 'list'],
+    },
+    { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },
+  ];
+}
+
+const LABELS = { 'app.kubernetes.io/name': 'lease-reaper', 'app.kubernetes.io/managed-by': 'lease-reaper' };
+
+/** ClusterRoles and ClusterRoleBindings (plus the ServiceAccounts and token Secrets named) as one YAML stream. */
+export function rbacManifest(options: RbacManifestOptions): string {
+  const docs: object[] = [];
+  const grants: [RbacSubject, string, boolean][] = [[options.audit, 'lease-reaper-audit', false]];
+  if (options.reap) grants.push([options.reap, 'lease-reaper-reap', true]);
+
+  const accounts = new Map<string, Extract<RbacSubject, { kind: 'ServiceAccount' }>>();
+  for (const [subject] of grants)
+    if (subject.kind === 'ServiceAccount') accounts.set(`${subject.namespace}/${subject.name}`, subject);
+  for (const sa of accounts.values()) {
+    if (sa.namespace !== 'default' && sa.namespace !== 'kube-system')
+      docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: sa.namespace, labels: LABELS } });
+    docs.push(
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: sa.name, namespace: sa.namespace, labels: LABELS },
+      },
+      {
+        // A long-lived token for the kubeconfig in Secrets Manager; rotate by deleting this Secret.
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: {
+          name: `${sa.name}-token`,
+          namespace: sa.namespace,
+          labels: LABELS,
+          annotations: { 'kubernetes.io/service-account.name': sa.name },
+        },
+      },
+    );
+  }
+  for (const [subject, name, canDelete] of grants) {
+    docs.push(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name, labels: LABELS },
+        rules: rbacRules(canDelete),
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name, labels: LABELS },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [
+          subject.kind === 'Group'
+            ? { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: subject.name }
+            : { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace },
+        ],
+      },
+    );
+  }
+  return docs.map((d) => `---\n${dump(d, { lineWidth: -1, noRefs: true })}`).join('');
+}
