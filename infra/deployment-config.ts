@@ -55,13 +55,12 @@ export const deploymentConfigSchema = z.strictObject({
   ),
   network: z.optional(
     z.strictObject({
-      vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]+$/, 'expected a VPC id')),
       subnetIds: z
         .array(z.string().check(z.regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id')))
         .check(z.minLength(1)),
-      securityGroupIds: z.optional(
-        z.array(z.string().check(z.regex(/^sg-[0-9a-f]+$/, 'expected a security group id'))),
-      ),
+      securityGroupIds: z
+        .array(z.string().check(z.regex(/^sg-[0-9a-f]+$/, 'expected a security group id')))
+        .check(z.minLength(1)),
     }),
   ),
   fanOut: z.optional(

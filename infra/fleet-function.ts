@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -21,7 +20,7 @@ export interface FleetFunctionProps {
   environment: Record<string, string>;
   statements: PolicyStatement[];
   logRetention: RetentionDays;
-  network?: { vpc: IVpc; subnets: SubnetSelection; securityGroups?: ISecurityGroup[] };
+  network?: { subnetIds: string[]; securityGroupIds: string[] };
 }
 
 /**
@@ -81,13 +80,6 @@ export class FleetFunction extends Construct {
         NODE_OPTIONS: '--max-semi-space-size=4',
         ...props.environment,
       },
-      ...(props.network
-        ? {
-            vpc: props.network.vpc,
-            vpcSubnets: props.network.subnets,
-            ...(props.network.securityGroups ? { securityGroups: props.network.securityGroups } : {}),
-          }
-        : {}),
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       bundling: {
@@ -101,6 +93,14 @@ export class FleetFunction extends Construct {
         sourceMap: false,
       },
     });
+    if (props.network) {
+      // Subnets and groups by id: the L2 \`vpc\` prop would need the whole VPC's layout (a lookup at synth);
+      // Lambda itself takes only these two lists.
+      (this.function.node.defaultChild as CfnFunction).vpcConfig = {
+        subnetIds: props.network.subnetIds,
+        securityGroupIds: props.network.securityGroupIds,
+      };
+    }
   }
 }
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
-import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -100,22 +99,6 @@ export class LeaseReaperStack extends Stack {
       );
     }
 
-    const network = props.network && {
-      vpc: Vpc.fromVpcAttributes(this, 'Vpc', {
-        vpcId: props.network.vpcId,
-        availabilityZones: Fn.getAzs(),
-      }),
-      subnets: {
-        subnets: props.network.subnetIds.map((s, i) => Subnet.fromSubnetId(this, `Subnet${i}`, s)),
-      },
-      ...(props.network.securityGroupIds
-        ? {
-            securityGroups: props.network.securityGroupIds.map((g, i) =>
-              SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${i}`, g),
-            ),
-          }
-        : {}),
-    };
     const environment = {
       LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
       // A changed registry changes the functions' configuration, so no warm container keeps the old one.
@@ -132,7 +115,7 @@ export class LeaseReaperStack extends Stack {
       environment,
       statements,
       logRetention,
-      ...(network ? { network } : {}),
+      ...(props.network ? { network: props.network } : {}),
     });
     this.reapFunction = new FleetFunction(this, 'Reap', {
       job: 'reap',
@@ -145,7 +128,7 @@ export class LeaseReaperStack extends Stack {
       environment,
       statements,
       logRetention,
-      ...(network ? { network } : {}),
+      ...(props.network ? { network: props.network } : {}),
     });
     for (const fn of [this.auditFunction, this.reapFunction]) {
       if (parsed.metricsSink === 'cloudwatch')

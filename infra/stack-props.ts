@@ -62,12 +62,14 @@ export interface LeaseReaperStackProps extends StackProps {
     emails?: string[];
   };
 
-  /** Private EKS endpoints: run the functions in these subnets (they need NAT or interface endpoints). */
+  /**
+   * Private EKS endpoints: run the functions in these subnets with these security groups. The subnets
+   * need a route to the AWS APIs (NAT, or interface endpoints for EKS, Secrets Manager, SSM, STS and —
+   * unless metricsSink is emf — CloudWatch); the clusters' security groups must allow 443 from these.
+   */
   network?: {
-    vpcId: string;
     subnetIds: string[];
-    /** Default: a new group allowing all egress. The clusters' security groups must allow 443 from it. */
-    securityGroupIds?: string[];
+    securityGroupIds: string[];
   };
 
   /** Past `threshold` clusters, a Step Functions Map audits shards of `shardSize` in parallel. */
