@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { ManagedPolicy, type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,6 +19,8 @@ export interface FleetFunctionProps {
   reservedConcurrentExecutions?: number;
   environment: Record<string, string>;
   statements: PolicyStatement[];
+  /** Grant PutMetricData in this CloudWatch namespace (none when metrics go out as EMF log lines). */
+  metricsNamespace?: string;
   logRetention: RetentionDays;
   network?: { subnetIds: string[]; securityGroupIds: string[] };
 }
@@ -40,6 +42,25 @@ export class FleetFunction extends Construct {
       description: `lease-reaper ${props.job} function`,
     });
     for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
+    if (props.metricsNamespace !== undefined) {
+      // A policy of its own, so the acknowledgement of its "*" covers this statement and nothing else.
+      const publish = new Policy(this, 'PublishMetrics', {
+        statements: [
+          new PolicyStatement({
+            sid: 'PublishLeaseMetrics',
+            actions: ['cloudwatch:PutMetricData'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'cloudwatch:namespace': props.metricsNamespace } },
+          }),
+        ],
+      });
+      publish.attachToRole(this.role);
+      Validations.of(publish).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:PutMetricData has no resource-level permissions; the statement is conditioned on cloudwatch:namespace.',
+      });
+    }
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,

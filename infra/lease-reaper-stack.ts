@@ -88,17 +88,6 @@ export class LeaseReaperStack extends Stack {
       }),
       ...clusterCredentialStatements(props.clusters, props.secretsKmsKeyArns),
     ];
-    if (parsed.metricsSink === 'cloudwatch') {
-      statements.push(
-        new PolicyStatement({
-          sid: 'PublishLeaseMetrics',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
-        }),
-      );
-    }
-
     const environment = {
       LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
       // A changed registry changes the functions' configuration, so no warm container keeps the old one.
@@ -114,6 +103,7 @@ export class LeaseReaperStack extends Stack {
       maxEventAge: clamp(auditEvery),
       environment,
       statements,
+      ...(parsed.metricsSink === 'cloudwatch' ? { metricsNamespace: namespace } : {}),
       logRetention,
       ...(props.network ? { network: props.network } : {}),
     });
@@ -127,16 +117,11 @@ export class LeaseReaperStack extends Stack {
       reservedConcurrentExecutions: 1,
       environment,
       statements,
+      ...(parsed.metricsSink === 'cloudwatch' ? { metricsNamespace: namespace } : {}),
       logRetention,
       ...(props.network ? { network: props.network } : {}),
     });
     for (const fn of [this.auditFunction, this.reapFunction]) {
-      if (parsed.metricsSink === 'cloudwatch')
-        Validations.of(fn.role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'cloudwatch:PutMetricData has no resource-level permissions; the statement is conditioned on cloudwatch:namespace.',
-        });
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
         reason:

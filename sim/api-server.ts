@@ -26,10 +26,27 @@ import {
 import type { SimStore, StoredObject } from './store.ts';
 import { renderTable } from './table.ts';
 
-/** A caller the simulated apiserver knows by bearer token, and the verbs it may use. */
+/** An RBAC PolicyRule, as a ClusterRole holds it (`*` matches anything). */
+export interface SimPolicyRule {
+  apiGroups: readonly string[];
+  resources: readonly string[];
+  verbs: readonly string[];
+}
+
+/**
+ * A caller the simulated apiserver knows by bearer token: the verbs it may use on every resource, or —
+ * like RBAC — only what its rules allow, per API group, resource and verb.
+ */
 export interface SimUser {
   name: string;
   verbs: ReadonlySet<string>;
+  rules?: readonly SimPolicyRule[];
+}
+
+function allowed(user: SimUser, group: string, resource: string, verb: string): boolean {
+  if (!user.rules) return user.verbs.has(verb);
+  const has = (list: readonly string[], v: string) => list.includes('*') || list.includes(v);
+  return user.rules.some((r) => has(r.apiGroups, group) && has(r.resources, resource) && has(r.verbs, verb));
 }
 
 export const readOnlyVerbs: ReadonlySet<string> = new Set(['get', 'list']);
@@ -111,7 +128,8 @@ export function createApiHandler(deps: ApiServerDeps) {
       if (!route.def.verbs.includes(verb) && verb !== 'watch') {
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
       }
-      if (!user.verbs.has(verb)) throw forbidden(route.def, user.name, verb, route.name, route.namespace);
+      if (!allowed(user, route.def.group, route.def.resource, verb))
+        throw forbidden(route.def, user.name, verb, route.name, route.namespace);
 
       switch (verb) {
         case 'list':

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { allVerbs, createApiHandler, readOnlyVerbs, type SimUser } from './api-server.ts';
+import { allVerbs, createApiHandler, readOnlyVerbs, type SimPolicyRule, type SimUser } from './api-server.ts';
 import { FaultInjector } from './faults.ts';
 import { ListSnapshots } from './list-snapshots.ts';
 import { Renewer } from './renewer.ts';
@@ -28,7 +28,8 @@ export interface SimClusterOptions {
   /** The cluster's clock: a skewed clock here is what clients read from the `Date` header. */
   clock?: () => number;
   /** More bearer tokens, e.g. a user without `list` to exercise 403 on reads. */
-  extraUsers?: { token: string; name: string; verbs: readonly string[] }[];
+  /** More callers: with `rules`, authorized like RBAC (group, resource, verb); else by verbs alone. */
+  extraUsers?: { token: string; name: string; verbs?: readonly string[]; rules?: readonly SimPolicyRule[] }[];
 }
 
 export interface SimKubeconfigOptions {
@@ -118,7 +119,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     [tokens.readOnly, { name: 'lease-reaper-readonly', verbs: readOnlyVerbs }],
     ...(options.extraUsers ?? []).map((u): [string, SimUser] => [
       u.token,
-      { name: u.name, verbs: new Set(u.verbs) },
+      { name: u.name, verbs: new Set(u.verbs ?? []), ...(u.rules ? { rules: u.rules } : {}) },
     ]),
   ]);
 

@@ -1,6 +1,7 @@
 import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
+import '../zod-english.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
 
 const clusterName = z

@@ -1,9 +1,8 @@
 // zod/mini: the same validation as zod, at a twentieth of the bundle (this code runs in Lambda cold starts).
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
+import '../zod-english.ts';
 import { parseLabelSelector, SelectorParseError } from '../selectors.ts';
-
-z.config(z.locales.en());
 
 /** The least minExpiredFor a policy may set, in seconds. */
 export const MIN_EXPIRED_FOR_FLOOR = 600;

@@ -1,0 +1,657 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { MetricName } from '../../shared/metrics/metric-names.ts';
+import { eksFleet, only, resources, synth } from './support.ts';
+
+const lambdaOf = (template: ReturnType<typeof synth>['template'], job: 'Audit' | 'Reap') =>
+  only(template, 'AWS::Lambda::Function', (id) => id.startsWith(`${job}Function`)).Properties;
+const policyOf = (template: ReturnType<typeof synth>['template'], role: string) =>
+  (
+    only(template, 'AWS::IAM::Policy', (id) => id.startsWith(`${role}RoleDefaultPolicy`)).Properties
+      .PolicyDocument as { Statement: Record<string, unknown>[] }
+  ).Statement;
+describe('the functions', () => {
+  it('are two arm64 nodejs22.x functions with timeouts inside their schedule and a never-concurrent reaper', () => {
+    const { template } = synth();
+    const audit = lambdaOf(template, 'Audit');
+    const reap = lambdaOf(template, 'Reap');
+
+    for (const fn of [audit, reap]) {
+      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    }
+    expect(audit.Timeout).toBe(270); // 5-minute schedule: ends before the next run
+    expect(reap.Timeout).toBe(900); // hourly: Lambda's 15-minute maximum
+    expect(audit.ReservedConcurrentExecutions).toBeUndefined();
+    expect(reap.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it('are never retried asynchronously, and drop events older than their period', () => {
+    const { template } = synth();
+    const configs = resources(template, 'AWS::Lambda::EventInvokeConfig').map(([id, r]) => [
+      id.startsWith('Audit') ? 'audit' : 'reap',
+      r.Properties,
+    ]);
+    expect(Object.fromEntries(configs)).toEqual({
+      audit: expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 }),
+      reap: expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 }),
+    });
+  });
+
+  it('read the registry from the SSM parameter the stack writes, which the functions’ schema accepts', () => {
+    const { template, stack } = synth();
+    const parameter = only(template, 'AWS::SSM::Parameter', () => true).Properties;
+    const registry = parseClusterRegistry(parameter.Value as string);
+
+    expect(registry.clusters.map((c) => c.name)).toEqual(['prod-eu', 'staging-eu', 'partner', 'onprem-dc1']);
+    expect(registry.metricsNamespace).toBe('LeaseReaper');
+    expect(parameter).toMatchObject({
+      Type: 'String',
+      Tier: 'Standard',
+      Name: '/lease-reaper/LeaseReaper/registry',
+    });
+    for (const job of ['Audit', 'Reap'] as const) {
+      expect(lambdaOf(template, job).Environment).toEqual({
+        Variables: {
+          NODE_OPTIONS: '--max-semi-space-size=4',
+          LEASE_REAPER_CLUSTERS_PARAMETER: {
+            Ref: stack.getLogicalId(stack.registryParameter.node.defaultChild as never),
+          },
+          LEASE_REAPER_REGISTRY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      });
+    }
+  });
+
+  it('change configuration when the registry changes, so warm containers do not keep the old one', () => {
+    const hash = (t: ReturnType<typeof synth>['template']) =>
+      (lambdaOf(t, 'Audit').Environment as { Variables: Record<string, string> }).Variables
+        .LEASE_REAPER_REGISTRY_SHA256;
+    expect(hash(synth({ clusters: eksFleet(2) }).template)).not.toBe(
+      hash(synth({ clusters: eksFleet(3) }).template),
+    );
+  });
+
+  it('keep logs in their own log groups with the configured retention', () => {
+    const { template } = synth();
+    const groups = resources(template, 'AWS::Logs::LogGroup');
+    expect(groups.map(([, g]) => g.Properties.RetentionInDays)).toEqual([30, 30]);
+    for (const job of ['Audit', 'Reap'] as const) {
+      const logging = lambdaOf(template, job).LoggingConfig as { LogGroup: { Ref: string } };
+      expect(groups.map(([id]) => id)).toContain(logging.LogGroup.Ref);
+    }
+  });
+
+  it('run in the given subnets and security groups, with the ENI permissions a VPC function needs', () => {
+    const network = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] };
+    const { template } = synth({ network });
+    for (const job of ['Audit', 'Reap'] as const) {
+      expect(lambdaOf(template, job).VpcConfig).toEqual({
+        SubnetIds: network.subnetIds,
+        SecurityGroupIds: network.securityGroupIds,
+      });
+    }
+    const roles = resources(template, 'AWS::IAM::Role').filter(([id]) => /^(Audit|Reap)Role/.test(id));
+    for (const [, role] of roles) {
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
+        'service-role/AWSLambdaVPCAccessExecutionRole',
+      );
+    }
+    // Without a network, no managed policy at all.
+    const plain = resources(synth().template, 'AWS::IAM::Role').filter(([id]) =>
+      /^(Audit|Reap)Role/.test(id),
+    );
+    for (const [, role] of plain) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('the schedules', () => {
+  it('audit every 5 minutes and reap hourly, the reap schedule disabled by default', () => {
+    const { template } = synth();
+    const schedules = resources(template, 'AWS::Scheduler::Schedule').map(([id, s]) => [id, s.Properties]);
+    const audit = schedules.find(([id]) => String(id).startsWith('AuditSchedule'))?.[1];
+    const reap = schedules.find(([id]) => String(id).startsWith('ReapSchedule'))?.[1];
+
+    expect(audit).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^AuditFunction/), 'Arn'] }, Input: '{}' },
+    });
+    expect(reap).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'DISABLED',
+      Target: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ReapFunction/), 'Arn'] }, Input: '{}' },
+    });
+  });
+
+  it('follow the props: the reap schedule enabled, other periods', () => {
+    const { template } = synth({
+      audit: { every: Duration.minutes(10) },
+      reap: { enabled: true, every: Duration.hours(6), policy: { namespaces: { include: ['team-*'] } } },
+    });
+    const expressions = resources(template, 'AWS::Scheduler::Schedule').map(([, s]) => [
+      s.Properties.ScheduleExpression,
+      s.Properties.State,
+    ]);
+    expect(expressions).toEqual(
+      expect.arrayContaining([
+        ['rate(10 minutes)', 'ENABLED'],
+        ['rate(6 hours)', 'ENABLED'],
+      ]),
+    );
+    expect(lambdaOf(template, 'Audit').Timeout).toBe(570);
+  });
+
+  it('assume a role only EventBridge Scheduler of this account can use', () => {
+    const { template } = synth();
+    const role = only(template, 'AWS::IAM::Role', (id) => id.startsWith('SchedulerRole')).Properties;
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ],
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('grants each function exactly: the registry, the named clusters, roles and secrets, metrics in its namespace, its logs', () => {
+    const { template, stack } = synth();
+    const registryRef = stack.getLogicalId(stack.registryParameter.node.defaultChild as never);
+    for (const role of ['Audit', 'Reap']) {
+      const statements = policyOf(template, role);
+      expect(statements).toEqual([
+        {
+          Sid: 'ReadClusterRegistry',
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':ssm:eu-west-1:123456789012:parameter',
+                { Ref: registryRef },
+              ],
+            ],
+          },
+        },
+        {
+          Sid: 'DescribeFleetEksClusters',
+          Effect: 'Allow',
+          Action: 'eks:DescribeCluster',
+          Resource: [
+            {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':eks:eu-west-1:',
+                  { Ref: 'AWS::AccountId' },
+                  ':cluster/prod',
+                ],
+              ],
+            },
+            {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':eks:eu-west-1:',
+                  { Ref: 'AWS::AccountId' },
+                  ':cluster/staging',
+                ],
+              ],
+            },
+          ],
+        },
+        {
+          Sid: 'AssumeClusterAccessRoles',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: 'arn:aws:iam::210987654321:role/lease-reaper-access',
+        },
+        {
+          Sid: 'ReadKubeconfigSecrets',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          // A partial ARN (no random suffix) only matches with the six-character wildcard.
+          Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lease-reaper/onprem-dc1-??????',
+        },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${role}Logs`)), 'Arn'] },
+        },
+      ]);
+      // Metrics in a policy of its own (its "*" acknowledged alone), only in the namespace.
+      const publish = only(template, 'AWS::IAM::Policy', (id) =>
+        id.startsWith(`${role}PublishMetrics`),
+      ).Properties;
+      expect(publish.PolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'PublishLeaseMetrics',
+            Effect: 'Allow',
+            Action: 'cloudwatch:PutMetricData',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': 'LeaseReaper' } },
+          },
+        ],
+      });
+      expect(publish.Roles).toEqual([{ Ref: expect.stringMatching(new RegExp(`^${role}Role`)) }]);
+    }
+  });
+
+  it('uses a full secret ARN as it is, and scopes KMS decryption to Secrets Manager', () => {
+    const { template } = synth({
+      clusters: [
+        {
+          name: 'dc2',
+          type: 'kubeconfig',
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dc2-AbC123',
+        },
+      ],
+      secretsKmsKeyArns: ['arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    });
+    const statements = policyOf(template, 'Audit');
+    expect(statements).toContainEqual({
+      Sid: 'ReadKubeconfigSecrets',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dc2-AbC123',
+    });
+    expect(statements).toContainEqual({
+      Sid: 'DecryptKubeconfigSecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+    });
+    // No EKS cluster, no role: no such statements.
+    expect(JSON.stringify(statements)).not.toMatch(/eks:|sts:/);
+  });
+
+  it('publishing through EMF needs no CloudWatch permission at all', () => {
+    const { template } = synth({ metricsSink: 'emf' });
+    const policies = resources(template, 'AWS::IAM::Policy');
+    expect(policies.length).toBeGreaterThan(0);
+    expect(JSON.stringify(policies)).not.toContain('cloudwatch:');
+    expect(JSON.stringify(resources(synth().template, 'AWS::IAM::Policy'))).toContain(
+      'cloudwatch:PutMetricData',
+    );
+  });
+
+  it('has no "*" resource anywhere AWS allows a narrower one', () => {
+    // Fan-out and VPC included, so every policy the stack can create is checked.
+    const { template } = synth({
+      clusters: eksFleet(60),
+      network: { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] },
+    });
+    const unscopable = new Set([
+      'cloudwatch:PutMetricData',
+      // Step Functions log delivery
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    const wildcards: string[] = [];
+    for (const [id, policy] of resources(template, 'AWS::IAM::Policy')) {
+      const doc = policy.Properties.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown }[];
+      };
+      for (const s of doc.Statement) {
+        const actions = ([] as string[]).concat(s.Action);
+        const res = ([] as unknown[]).concat(s.Resource);
+        if (res.includes('*'))
+          wildcards.push(...actions.filter((a) => !unscopable.has(a)).map((a) => `${id}: ${a}`));
+        expect(actions.some((a) => a.endsWith('*'))).toBe(false);
+      }
+    }
+    expect(wildcards).toEqual([]);
+  });
+});
+
+describe('EKS access entries', () => {
+  it('map the audit role to its group on this region’s clusters; other accounts and regions are left to them', () => {
+    const { template } = synth();
+    const entries = resources(template, 'AWS::EKS::AccessEntry').map(([, e]) => e.Properties);
+    expect(entries).toEqual([
+      {
+        ClusterName: 'prod',
+        PrincipalArn: { 'Fn::GetAtt': [expect.stringMatching(/^AuditRole/), 'Arn'] },
+        KubernetesGroups: ['lease-reaper-audit'],
+        Type: 'STANDARD',
+      },
+      {
+        ClusterName: 'staging',
+        PrincipalArn: { 'Fn::GetAtt': [expect.stringMatching(/^AuditRole/), 'Arn'] },
+        KubernetesGroups: ['lease-reaper-audit'],
+        Type: 'STANDARD',
+      },
+    ]);
+  });
+
+  it('add the reap role, with its own group, only when reaping is enabled', () => {
+    const { template } = synth({
+      reap: { enabled: true, policy: { namespaces: { include: ['team-*'] } } },
+      eksAccess: { reapGroup: 'custom-reapers' },
+    });
+    const groups = resources(template, 'AWS::EKS::AccessEntry').map(([, e]) => [
+      e.Properties.ClusterName,
+      e.Properties.KubernetesGroups,
+    ]);
+    expect(groups).toEqual([
+      ['prod', ['lease-reaper-audit']],
+      ['prod', ['custom-reapers']],
+      ['staging', ['lease-reaper-audit']],
+      ['staging', ['custom-reapers']],
+    ]);
+  });
+
+  it('carry a region condition when the stack’s region is only known at deploy time, and can be turned off', () => {
+    const agnostic = synth({ env: {} });
+    const entries = resources(agnostic.template, 'AWS::EKS::AccessEntry');
+    expect(entries).toHaveLength(2);
+    for (const [, e] of entries) expect(e.Condition).toMatch(/^EksAccessIneuwest1/);
+    agnostic.template.hasCondition(entries[0]?.[1].Condition ?? '', {
+      'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'],
+    });
+
+    expect(
+      resources(synth({ eksAccess: { createAccessEntries: false } }).template, 'AWS::EKS::AccessEntry'),
+    ).toEqual([]);
+  });
+});
+
+describe('alarms', () => {
+  const published = new Set<string>(Object.values(MetricName));
+  const metricNamesOf = (alarm: Record<string, unknown>): string[] => {
+    if (typeof alarm.MetricName === 'string') return [alarm.MetricName];
+    return (
+      (alarm.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string } }; Expression?: string }[]
+    ).flatMap((m) =>
+      m.MetricStat
+        ? [m.MetricStat.Metric.MetricName]
+        : [...(m.Expression ?? '').matchAll(/(?:SUM|MAX|AVG)\((\w+)\)/g)].map((x) => x[1] as string),
+    );
+  };
+
+  it('watch only metrics the functions publish, under their namespace, and notify the topic on alarm and recovery', () => {
+    const { template } = synth();
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const leaseAlarms = alarms.filter((a) => a.Namespace === 'LeaseReaper' || Array.isArray(a.Metrics));
+    expect(leaseAlarms.length).toBeGreaterThan(0);
+    for (const alarm of leaseAlarms) {
+      const names = metricNamesOf(alarm);
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect(published).toContain(name);
+    }
+    const topic = resources(template, 'AWS::SNS::Topic')[0]?.[0];
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  it('per cluster and fleet-wide for a small fleet: stale heartbeats, scan errors, orphaned identities, deletes, silence', () => {
+    const { template } = synth();
+    const names = resources(template, 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties.AlarmName)
+      .sort();
+    expect(names).toEqual(
+      [
+        'AuditFunctionErrors',
+        'AuditorSilent',
+        'ClusterScanErrors-fleet',
+        'ClusterScanErrors-onprem-dc1',
+        'ClusterScanErrors-partner',
+        'ClusterScanErrors-prod-eu',
+        'ClusterScanErrors-staging-eu',
+        'DeleteFailures',
+        'OrphanedApiServerIdentities-fleet',
+        'ReapFunctionErrors',
+        'StaleNodeHeartbeats-fleet',
+        'StaleNodeHeartbeats-onprem-dc1',
+        'StaleNodeHeartbeats-partner',
+        'StaleNodeHeartbeats-prod-eu',
+        'StaleNodeHeartbeats-staging-eu',
+      ].map((n) => `LeaseReaper-${n}`),
+    );
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-prod-eu',
+      Namespace: 'LeaseReaper',
+      MetricName: MetricName.StaleNodeHeartbeats,
+      Dimensions: [{ Name: 'Cluster', Value: 'prod-eu' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    // Up to 10 clusters the fleet sum is metric math over the clusters' own series.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-fleet',
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression:
+            'SUM([staleNodeHeartbeats0, staleNodeHeartbeats1, staleNodeHeartbeats2, staleNodeHeartbeats3])',
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-AuditorSilent',
+      Namespace: 'LeaseReaper',
+      MetricName: MetricName.ClusterScanErrors,
+      Statistic: 'SampleCount',
+      Period: 900,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-DeleteFailures',
+      MetricName: MetricName.DeleteFailures,
+      Statistic: 'Sum',
+      Period: 3600,
+    });
+  });
+
+  it('past 10 clusters, fleet-wide Metrics Insights queries and no per-cluster alarms', () => {
+    const { template } = synth({ clusters: eksFleet(11), metricsNamespace: 'Platform/Leases' });
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.some((a) => /-c\d{3}$/.test(String(a.AlarmName)))).toBe(false);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-fleet',
+      Metrics: [
+        Match.objectLike({
+          Expression: 'SELECT SUM(StaleNodeHeartbeats) FROM SCHEMA("Platform/Leases", Cluster)',
+          Period: 300,
+          ReturnData: true,
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-OrphanedApiServerIdentities-fleet',
+      Metrics: [
+        Match.objectLike({
+          Expression: 'SELECT SUM(OrphanedApiServerIdentities) FROM SCHEMA("Platform/Leases", Cluster)',
+        }),
+      ],
+    });
+  });
+
+  it('take their thresholds from the props', () => {
+    const { template } = synth({
+      alarms: {
+        staleNodeHeartbeats: { threshold: 5, evaluationPeriods: 3 },
+        silentAfter: Duration.minutes(30),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-prod-eu',
+      Threshold: 5,
+      EvaluationPeriods: 3,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'LeaseReaper-AuditorSilent',
+      Period: 1800,
+    });
+  });
+});
+
+describe('notifications', () => {
+  it('go to a new KMS-encrypted, TLS-only topic CloudWatch may encrypt to, with the e-mail subscribed', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('or to an existing topic, creating none', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+    const { template } = synth({ notifications: { topicArn } });
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    for (const [, alarm] of resources(template, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+  });
+});
+
+describe('fan-out', () => {
+  it('past the threshold, a Step Functions Map audits shards with bounded concurrency, started by the schedule', () => {
+    const { template, stack } = synth({
+      clusters: eksFleet(60),
+      fanOut: { shardSize: 25, maxConcurrency: 4 },
+    });
+    const machine = only(template, 'AWS::StepFunctions::StateMachine', () => true).Properties;
+    const definition = JSON.parse(
+      ((machine.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] as unknown[])
+        .map((p) => (typeof p === 'string' ? p : '"ARN"'))
+        .join('')
+        .replace(/""ARN""/g, '"ARN"'),
+    ) as {
+      StartAt: string;
+      States: Record<string, Record<string, unknown>>;
+    };
+
+    const shards = (definition.States.Shards?.Result as { shards: string[][] } | undefined)?.shards ?? [];
+    expect(shards.map((s) => s.length)).toEqual([25, 25, 10]);
+    expect(shards.flat()).toEqual(eksFleet(60).map((c) => c.name));
+    expect(definition.States.AuditShards).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.shards',
+      MaxConcurrency: 4,
+      ItemSelector: { 'clusters.$': '$$.Map.Item.Value' },
+    });
+    const processor = definition.States.AuditShards?.ItemProcessor as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(processor.States.AuditShard).toMatchObject({
+      Type: 'Task',
+      Parameters: { 'clusters.$': '$.clusters' },
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ShardFailed' }],
+    });
+    expect(machine).toMatchObject({
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL' },
+    });
+
+    const audit = resources(template, 'AWS::Scheduler::Schedule').find(([id]) =>
+      id.startsWith('AuditSchedule'),
+    )?.[1];
+    expect(audit?.Properties.Target).toMatchObject({
+      Arn: { Ref: stack.getLogicalId(stack.fanOut?.stateMachine.node.defaultChild as never) },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'LeaseReaper-FanOutFailures' });
+  });
+
+  it('up to the threshold, the schedule invokes the function directly and no state machine exists', () => {
+    const { template, stack } = synth({ clusters: eksFleet(50) });
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    expect(stack.fanOut).toBeUndefined();
+  });
+});
+
+describe('the dashboard', () => {
+  it('shows the fleet: totals, each cluster through Metrics Insights, the reaper, the alarms and the logs', () => {
+    const { template } = synth();
+    const body = JSON.stringify(
+      only(template, 'AWS::CloudWatch::Dashboard', () => true).Properties.DashboardBody,
+    );
+    for (const name of [
+      MetricName.StaleNodeHeartbeats,
+      MetricName.ClusterScanErrors,
+      MetricName.OrphanedNodeLeases,
+      MetricName.NodesWithoutLease,
+      MetricName.LiveApiServers,
+      MetricName.AbandonedLeases,
+      MetricName.LeasesDeleted,
+      MetricName.DeleteFailures,
+    ])
+      expect(body).toContain(name);
+    expect(body).toContain('GROUP BY Cluster');
+    expect(body).toContain('alarms');
+    expect(body).toContain('cluster could not be audited');
+  });
+});
+
+describe('configuration fails the synth, naming the field', () => {
+  it('an invalid cluster', () => {
+    expect(() =>
+      synth({ clusters: [{ name: 'x', type: 'eks', clusterName: 'x', region: 'mars-1' }] }),
+    ).toThrow(/clusters\.0\.region: expected an AWS region/);
+  });
+
+  it('an enabled reaper without a policy that could delete anything', () => {
+    expect(() => synth({ reap: { enabled: true } })).toThrow(/reap\.policy is invalid: namespaces\.include/);
+  });
+
+  it('a schedule too frequent for the alarms’ periods', () => {
+    expect(() => synth({ audit: { every: Duration.seconds(30) } })).toThrow(
+      /audit\.every must be whole minutes/,
+    );
+  });
+
+  it('a namespace CloudWatch would refuse', () => {
+    expect(() => synth({ metricsNamespace: 'Lease "Reaper"' })).toThrow(/metricsNamespace/);
+  });
+});
