@@ -11,6 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
+import { encodeRegistryText } from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP } from '../shared/kube/rbac-manifest.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
@@ -69,15 +70,17 @@ export class LeaseReaperStack extends Stack {
     if (props.reap?.policy !== undefined || reapEnabled)
       parseReapPolicy(props.reap?.policy, 'LeaseReaperStack props reap.policy');
     const document = JSON.stringify(registry);
-    if (document.length > ADVANCED_PARAMETER_LIMIT)
+    // Readable JSON while it fits an advanced parameter; gzipped past that (the functions decode both).
+    const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
+    if (value.length > ADVANCED_PARAMETER_LIMIT)
       throw new Error(
-        `the cluster registry is ${document.length} characters; an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
+        `the cluster registry is ${document.length} characters (${value.length} gzipped); an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
       );
     this.registryParameter = new StringParameter(this, 'Registry', {
       parameterName: `/lease-reaper/${this.stackName}/registry`,
       description: 'lease-reaper cluster registry and reap policy (no secrets: ARNs only)',
-      stringValue: document,
-      tier: document.length > STANDARD_PARAMETER_LIMIT ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+      stringValue: value,
+      tier: value.length > STANDARD_PARAMETER_LIMIT ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
     });
 
     const statements = [

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError } from '../errors.ts';
 import { type ClusterRegistry, parseClusterRegistry } from './cluster-registry.ts';
@@ -32,7 +33,7 @@ export async function loadRegistry(
       );
     }
     if (!value) throw new ConfigError(`SSM parameter ${parameter} is empty`);
-    return parseClusterRegistry(value, `SSM parameter ${parameter}`);
+    return parseClusterRegistry(decodeRegistryText(value, parameter), `SSM parameter ${parameter}`);
   }
   const inline = env.LEASE_REAPER_CLUSTERS;
   if (inline) return parseClusterRegistry(inline, 'LEASE_REAPER_CLUSTERS');
@@ -52,4 +53,25 @@ export function registryFromFile(path: string, label = ''): ClusterRegistry {
     throw new ConfigError(`${label}${path} cannot be read`, { cause });
   }
   return parseClusterRegistry(text, `${label}${path}`);
+}
+
+/**
+ * A registry too large for an SSM parameter as text (8 KB) is stored gzipped: `gzip:` + base64. Fleet
+ * registries repeat ARN prefixes and keys, so this holds several hundred clusters.
+ */
+export const GZIP_PREFIX = 'gzip:';
+
+export function encodeRegistryText(text: string): string {
+  return `${GZIP_PREFIX}${gzipSync(text, { level: 9 }).toString('base64')}`;
+}
+
+function decodeRegistryText(value: string, parameter: string): string {
+  if (!value.startsWith(GZIP_PREFIX)) return value;
+  try {
+    return gunzipSync(Buffer.from(value.slice(GZIP_PREFIX.length), 'base64')).toString('utf8');
+  } catch (cause) {
+    throw new ConfigError(`SSM parameter ${parameter} starts with "${GZIP_PREFIX}" but is not gzip+base64`, {
+      cause,
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { MetricName } from '../../shared/metrics/metric-names.ts';
 import { eksFleet, only, resources, synth } from './support.ts';
 
@@ -62,6 +63,24 @@ describe('the functions', () => {
         },
       });
     }
+  });
+
+  it('store a fleet too large for a text parameter gzipped, which the functions decode', async () => {
+    const { template } = synth({ clusters: eksFleet(300) });
+    const parameter = only(template, 'AWS::SSM::Parameter', () => true).Properties;
+    const value = parameter.Value as string;
+    // 300 clusters' JSON is ~21 KB; gzipped it even fits the standard tier.
+    expect(parameter.Tier).toBe(value.length > 4096 ? 'Advanced' : 'Standard');
+    expect(value.startsWith('gzip:')).toBe(true);
+
+    const registry = await loadRegistry(
+      { LEASE_REAPER_CLUSTERS_PARAMETER: '/p' },
+      async () =>
+        ({
+          send: async () => ({ Parameter: { Value: value } }),
+        }) as never,
+    );
+    expect(registry.clusters.map((c) => c.name)).toEqual(eksFleet(300).map((c) => c.name));
   });
 
   it('change configuration when the registry changes, so warm containers do not keep the old one', () => {

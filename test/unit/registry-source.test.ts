@@ -5,7 +5,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadRegistry } from '../../shared/fleet/registry-source.ts';
+import { encodeRegistryText, loadRegistry } from '../../shared/fleet/registry-source.ts';
 
 const ssm = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 const ssmMock = mockClient(ssm);
@@ -29,6 +29,28 @@ describe('loadRegistry', () => {
       Name: '/lease-reaper/clusters',
       WithDecryption: true,
     });
+  });
+
+  it('reads a gzipped registry (a fleet too large for a text parameter), and names a corrupt one', async () => {
+    const clusters = Array.from({ length: 300 }, (_, i) => ({
+      name: `cluster-${i}`,
+      type: 'kubeconfig',
+      secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:lease-reaper/cluster-${i}`,
+    }));
+    const text = JSON.stringify({ clusters });
+    const encoded = encodeRegistryText(text);
+    expect(text.length).toBeGreaterThan(8192);
+    expect(encoded.length).toBeLessThan(8192);
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: encoded } });
+
+    const registry = await loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/big' }, async () => ssm);
+    expect(registry.clusters).toHaveLength(300);
+    expect(registry.clusters[299]?.name).toBe('cluster-299');
+
+    ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: 'gzip:bm90IGd6aXA=' } });
+    await expect(loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/big' }, async () => ssm)).rejects.toThrow(
+      'SSM parameter /big starts with "gzip:" but is not gzip+base64',
+    );
   });
 
   it('reads the same schema inline and from a file', async () => {
