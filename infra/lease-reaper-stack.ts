@@ -67,8 +67,10 @@ export class LeaseReaperStack extends Stack {
       ...(props.reap?.policy !== undefined ? { policy: props.reap.policy } : {}),
     };
     const parsed = parseClusterRegistry(registry, 'LeaseReaperStack props');
-    if (props.reap?.policy !== undefined || reapEnabled)
-      parseReapPolicy(props.reap?.policy, 'LeaseReaperStack props reap.policy');
+    const policy =
+      props.reap?.policy !== undefined || reapEnabled
+        ? parseReapPolicy(props.reap?.policy, 'LeaseReaperStack props reap.policy')
+        : undefined;
     const document = JSON.stringify(registry);
     // Readable JSON while it fits an advanced parameter; gzipped past that (the functions decode both).
     const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
@@ -112,11 +114,11 @@ export class LeaseReaperStack extends Stack {
     });
     this.reapFunction = new FleetFunction(this, 'Reap', {
       job: 'reap',
-      description: `lease-reaper: delete abandoned leases under the policy${props.reap?.policy === undefined || parseReapPolicy(props.reap.policy).dryRun ? ' (dry-run)' : ''}`,
+      description: `lease-reaper: delete abandoned leases under the policy${policy?.dryRun === false ? '' : ' (dry-run)'}`,
       timeout: timeoutFor(reapEvery),
       memorySize: props.reap?.memorySize ?? 1024,
       maxEventAge: clamp(reapEvery),
-      // Never two reaps at once: a second run would plan against the same snapshot.
+      // Never two reaps at once: two runs would plan from the same leases and together exceed the cap.
       reservedConcurrentExecutions: 1,
       environment,
       statements,
