@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { allVerbs, createApiHandler, readOnlyVerbs, type SimPolicyRule, type SimUser } from './api-server.ts';
 import { FaultInjector } from './faults.ts';
 import { ListSnapshots } from './list-snapshots.ts';
@@ -96,10 +96,17 @@ export class SimCluster {
 
   async close(): Promise<void> {
     this.renewer?.stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // closeAllConnections() misses sockets still in their TLS handshake; those would hold close() open
+    // until the keep-alive timeout, so every socket the server accepted is destroyed.
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of openSockets.get(this.server) ?? []) socket.destroy();
+    await closed;
   }
 }
+
+/** Every socket each server accepted and not yet closed (TCP level, before any TLS handshake). */
+const openSockets = new WeakMap<http.Server, Set<Socket>>();
 
 /** Starts a simulated cluster, seeded with a scenario when one is given. */
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
@@ -142,6 +149,12 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     ? https.createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, listener)
     : http.createServer(listener);
   server.keepAliveTimeout = 30_000;
+  const sockets = new Set<Socket>();
+  openSockets.set(server, sockets);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -45,28 +45,44 @@ export async function readClusterSnapshot(
   const started = performance.now();
   const pageSize = options.pageSize ?? 500;
   const before = { ...client.stats };
-  const leaseQuery = { labelSelector: options.leaseLabelSelector, pageSize };
+  // The lists run concurrently; when one fails the snapshot has failed, so the others are cancelled
+  // rather than left running (and retrying) after the cluster's result is reported.
+  const siblings = new AbortController();
+  const { signal } = siblings;
+  const settle = <T>(list: Promise<T>): Promise<T> =>
+    list.catch((err: unknown) => {
+      siblings.abort(err);
+      throw err;
+    });
+  const leaseQuery = { labelSelector: options.leaseLabelSelector, pageSize, signal };
 
   const leaseLists = options.namespaces
     ? options.namespaces.map((ns) =>
-        listAll(
-          client,
-          `${LEASES}/namespaces/${encodeURIComponent(ns)}/leases`,
-          `leases in ${ns}`,
-          toLeaseRecord,
-          leaseQuery,
+        settle(
+          listAll(
+            client,
+            `${LEASES}/namespaces/${encodeURIComponent(ns)}/leases`,
+            `leases in ${ns}`,
+            toLeaseRecord,
+            leaseQuery,
+          ),
         ),
       )
-    : [listAll(client, `${LEASES}/leases`, 'leases', toLeaseRecord, leaseQuery)];
-  const nodeList = listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, { metadataOnly: true, pageSize });
+    : [settle(listAll(client, `${LEASES}/leases`, 'leases', toLeaseRecord, leaseQuery))];
+  const nodeList = settle(
+    listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, { metadataOnly: true, pageSize, signal }),
+  );
   const podList =
     options.includePods === false
       ? undefined
-      : listAll(client, '/api/v1/pods', 'pods', toPodRecord, {
-          metadataOnly: true,
-          pageSize,
-          fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
-        });
+      : settle(
+          listAll(client, '/api/v1/pods', 'pods', toPodRecord, {
+            metadataOnly: true,
+            pageSize,
+            fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+            signal,
+          }),
+        );
 
   const [leaseResults, nodes, pods] = await Promise.all([Promise.all(leaseLists), nodeList, podList]);
   const all = [...leaseResults, nodes, ...(pods ? [pods] : [])];

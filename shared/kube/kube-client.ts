@@ -36,6 +36,11 @@ export interface KubeRequest {
   operation: string;
   /** Non-2xx statuses the caller handles itself (404 and 409 for deletes, 410 for continued lists). */
   allowStatuses?: readonly number[];
+  /**
+   * Cancels this request alone, e.g. once a sibling list of the same snapshot has failed: it then rejects
+   * with the signal's reason, retries included.
+   */
+  signal?: AbortSignal;
 }
 
 export interface KubeResponse {
@@ -100,7 +105,8 @@ export class KubeClient {
     for (let attempt = 1; ; attempt++) {
       this.throwIfAborted(req);
       const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-      const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+      const cancel = [this.options.signal, req.signal].filter((s) => s !== undefined);
+      const signal = cancel.length > 0 ? AbortSignal.any([...cancel, timeout]) : timeout;
       let failure: Failure;
       let retryAfter: string | undefined;
       try {
@@ -127,7 +133,7 @@ export class KubeClient {
       this.stats.retries++;
       this.options.onRetry?.({ operation: req.operation, attempt, delayMs, reason: failure.message });
       try {
-        await sleep(delayMs, undefined, this.options.signal ? { signal: this.options.signal } : {});
+        await sleep(delayMs, undefined, cancel.length > 0 ? { signal: AbortSignal.any(cancel) } : {});
       } catch (err) {
         this.throwIfAborted(req, err);
         throw err;
@@ -188,6 +194,7 @@ export class KubeClient {
   }
 
   private throwIfAborted(req: KubeRequest, cause?: unknown): void {
+    if (req.signal?.aborted) throw req.signal.reason;
     if (!this.options.signal?.aborted) return;
     throw new ClusterTimeoutError(
       this.cluster,

@@ -10,6 +10,8 @@ export interface ListQuery {
   pageSize?: number;
   /** How many times a list may restart after its continue token expired (410). */
   maxRestarts?: number;
+  /** Cancels the list (see KubeRequest.signal). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ListResult<T> {
@@ -58,6 +60,7 @@ export async function listAll<T>(
           fieldSelector: query.fieldSelector,
         },
         allowStatuses: token ? [410] : [],
+        ...(query.signal ? { signal: query.signal } : {}),
       });
       if (res.status === 410) {
         expired = true;

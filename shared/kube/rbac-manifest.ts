@@ -26,15 +26,17 @@ interface PolicyRule {
 }
 
 /**
- * Exactly what the functions call: leases listed (and read), Nodes and Pods listed (a lease's Node and its
- * holder's Pod), leases deleted only by the reaper. No watch, no secrets, nothing namespaced beyond that.
+ * Exactly what the functions call, and nothing more (test/integration/rbac.test.ts runs them under these
+ * rules and removes each in turn): leases listed, Nodes and Pods listed (a lease's Node and its holder's
+ * Pod), leases deleted only by the reaper. No get — a delete's preconditions come from the list — no
+ * watch, no secrets.
  */
 export function rbacRules(canDelete: boolean): PolicyRule[] {
   return [
     {
       apiGroups: ['coordination.k8s.io'],
       resources: ['leases'],
-      verbs: canDelete ? ['get', 'list', 'delete'] : ['get', 'list'],
+      verbs: canDelete ? ['list', 'delete'] : ['list'],
     },
     { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },
   ];
@@ -51,9 +53,11 @@ export function rbacManifest(options: RbacManifestOptions): string {
   const accounts = new Map<string, Extract<RbacSubject, { kind: 'ServiceAccount' }>>();
   for (const [subject] of grants)
     if (subject.kind === 'ServiceAccount') accounts.set(`${subject.namespace}/${subject.name}`, subject);
+  const namespaces = new Set([...accounts.values()].map((sa) => sa.namespace));
+  for (const ns of namespaces)
+    if (ns !== 'default' && ns !== 'kube-system')
+      docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: LABELS } });
   for (const sa of accounts.values()) {
-    if (sa.namespace !== 'default' && sa.namespace !== 'kube-system')
-      docs.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: sa.namespace, labels: LABELS } });
     docs.push(
       {
         apiVersion: 'v1',

@@ -287,6 +287,39 @@ describe('authentication and authorization', () => {
   });
 });
 
+describe('a snapshot that fails', () => {
+  it('cancels its other lists at once: no request reaches the server after the failure is reported', async () => {
+    const token = 'no-pods-token-0123456789abcdef';
+    const sim = await cluster(
+      { nodes: 40 },
+      {
+        extraUsers: [
+          {
+            token,
+            name: 'no-pods',
+            rules: [
+              { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list'] },
+              { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+            ],
+          },
+        ],
+      },
+    );
+    // Nodes are read slowly, page by page; pods are refused at once.
+    sim.faults.add({ action: { type: 'latency', ms: 100 }, match: { path: '/api/v1/nodes' } });
+
+    const error = await readClusterSnapshot(clientFor(sim, { token }), { pageSize: 2 }).catch((e) => e);
+    const nodePagesAtFailure = sim.faults.hits.latency;
+    await new Promise((r) => setTimeout(r, 500));
+
+    expect(error).toBeInstanceOf(ClusterForbiddenError);
+    expect(error.message).toContain('cannot list resource "pods"');
+    // Without cancellation the node list would go on for ~20 pages (2 s).
+    expect(nodePagesAtFailure).toBeGreaterThan(0);
+    expect(sim.faults.hits.latency).toBe(nodePagesAtFailure);
+  });
+});
+
 describe('deleting with preconditions', () => {
   async function oneLease() {
     const sim = await cluster();
