@@ -78,6 +78,8 @@ export class AuditFanOut extends Construct {
     }).next(map);
 
     const logs = new LogGroup(this, 'Logs', {
+      // The prefix AWS recommends for vended logs: it keeps CloudWatch Logs' resource policy from growing.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-audit-fan-out`,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -114,6 +114,11 @@ export class FleetFunction extends Construct {
         sourceMap: false,
       },
     });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is the runtime lease-reaper is built and tested for (bundle target node22); moving runtimes is a tested change.',
+    });
     if (props.network) {
       // Subnets and groups by id: the L2 \`vpc\` prop would need the whole VPC's layout (a lookup at synth);
       // Lambda itself takes only these two lists.

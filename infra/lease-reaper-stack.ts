@@ -29,62 +29,44 @@ export type { LeaseReaperStackProps } from './stack-props.ts';
 const STANDARD_PARAMETER_LIMIT = 4096;
 const ADVANCED_PARAMETER_LIMIT = 8192;
 
+/** The settings the parts of the stack share, defaults applied and validated once. */
+interface Settings {
+  auditEvery: Duration;
+  reapEvery: Duration;
+  reapEnabled: boolean;
+  dryRun: boolean;
+  namespace: string;
+  publishesMetrics: boolean;
+  clusterNames: string[];
+  groups: { audit: string; reap: string };
+  logRetention: RetentionDays;
+}
+
+/** Async events, and scheduled deliveries, older than a period are dropped: the next run replaces them. */
+const maxEventAge = (every: Duration) => Duration.seconds(Math.min(21_600, Math.max(60, every.toSeconds())));
+
 /**
  * lease-reaper on AWS: the fleet's registry in SSM, the audit and reap functions with their own
  * least-privilege roles, EventBridge Scheduler schedules (the reaper's disabled unless enabled), a Step
  * Functions fan-out for large fleets, EKS access entries, alarms to SNS and a dashboard.
  */
 export class LeaseReaperStack extends Stack {
+  readonly registryParameter: StringParameter;
   readonly auditFunction: FleetFunction;
   readonly reapFunction: FleetFunction;
-  readonly registryParameter: StringParameter;
-  readonly topic: ITopic;
-  readonly alarms: FleetAlarms;
-  readonly dashboard: FleetDashboard;
   readonly fanOut: AuditFanOut | undefined;
   readonly auditSchedule: Schedule;
   readonly reapSchedule: Schedule;
+  readonly accessEntries: EksAccessEntries | undefined;
+  readonly topic: ITopic;
+  readonly alarms: FleetAlarms;
+  readonly dashboard: FleetDashboard;
 
   constructor(scope: Construct, id: string, props: LeaseReaperStackProps) {
     super(scope, id, props);
-    const auditEvery = props.audit?.every ?? Duration.minutes(5);
-    const reapEvery = props.reap?.every ?? Duration.hours(1);
-    const reapEnabled = props.reap?.enabled ?? false;
-    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    if (auditEvery.toSeconds() < 60 || auditEvery.toSeconds() % 60 !== 0)
-      throw new Error(`audit.every must be whole minutes, at least 1 (got ${auditEvery.toHumanString()})`);
-    if (reapEvery.toSeconds() < 600 || reapEvery.toSeconds() % 60 !== 0)
-      throw new Error(`reap.every must be whole minutes, at least 10 (got ${reapEvery.toHumanString()})`);
+    const { settings, document } = this.validate(props);
 
-    // The registry the functions read, validated here exactly as they will validate it: bad
-    // configuration fails the synth, not the first scheduled run.
-    const registry = {
-      clusters: props.clusters,
-      metricsNamespace: namespace,
-      metricsSink: props.metricsSink ?? 'cloudwatch',
-      concurrency: props.concurrency ?? 8,
-      ...(props.reap?.policy !== undefined ? { policy: props.reap.policy } : {}),
-    };
-    const parsed = parseClusterRegistry(registry, 'LeaseReaperStack props');
-    const policy =
-      props.reap?.policy !== undefined || reapEnabled
-        ? parseReapPolicy(props.reap?.policy, 'LeaseReaperStack props reap.policy')
-        : undefined;
-    const document = JSON.stringify(registry);
-    // Readable JSON while it fits an advanced parameter; gzipped past that (the functions decode both).
-    const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
-    if (value.length > ADVANCED_PARAMETER_LIMIT)
-      throw new Error(
-        `the cluster registry is ${document.length} characters (${value.length} gzipped); an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
-      );
-    this.registryParameter = new StringParameter(this, 'Registry', {
-      parameterName: `/lease-reaper/${this.stackName}/registry`,
-      description: 'lease-reaper cluster registry and reap policy (no secrets: ARNs only)',
-      stringValue: value,
-      tier: value.length > STANDARD_PARAMETER_LIMIT ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
-    });
-
+    this.registryParameter = this.registry(document);
     const statements = [
       new PolicyStatement({
         sid: 'ReadClusterRegistry',
@@ -93,139 +75,79 @@ export class LeaseReaperStack extends Stack {
       }),
       ...clusterCredentialStatements(props.clusters, props.secretsKmsKeyArns),
     ];
-    const environment = {
-      LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
-      // A changed registry changes the functions' configuration, so no warm container keeps the old one.
-      LEASE_REAPER_REGISTRY_SHA256: createHash('sha256').update(document).digest('hex'),
+    const common = {
+      statements,
+      environment: {
+        LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
+        // A changed registry changes the functions' configuration, so no warm container keeps the old one.
+        LEASE_REAPER_REGISTRY_SHA256: createHash('sha256').update(document).digest('hex'),
+      },
+      ...(settings.publishesMetrics ? { metricsNamespace: settings.namespace } : {}),
+      logRetention: settings.logRetention,
+      ...(props.network ? { network: props.network } : {}),
     };
-    const clamp = (d: Duration) => Duration.seconds(Math.min(21_600, Math.max(60, d.toSeconds())));
-
     this.auditFunction = new FleetFunction(this, 'Audit', {
+      ...common,
       job: 'audit',
       description: 'lease-reaper: audit the fleet’s leases and publish metrics',
-      timeout: timeoutFor(auditEvery),
+      timeout: timeoutFor(settings.auditEvery),
       memorySize: props.audit?.memorySize ?? 1024,
-      maxEventAge: clamp(auditEvery),
-      environment,
-      statements,
-      ...(parsed.metricsSink === 'cloudwatch' ? { metricsNamespace: namespace } : {}),
-      logRetention,
-      ...(props.network ? { network: props.network } : {}),
+      maxEventAge: maxEventAge(settings.auditEvery),
     });
     this.reapFunction = new FleetFunction(this, 'Reap', {
+      ...common,
       job: 'reap',
-      description: `lease-reaper: delete abandoned leases under the policy${policy?.dryRun === false ? '' : ' (dry-run)'}`,
-      timeout: timeoutFor(reapEvery),
+      description: `lease-reaper: delete abandoned leases under the policy${settings.dryRun ? ' (dry-run)' : ''}`,
+      timeout: timeoutFor(settings.reapEvery),
       memorySize: props.reap?.memorySize ?? 1024,
-      maxEventAge: clamp(reapEvery),
+      maxEventAge: maxEventAge(settings.reapEvery),
       // Never two reaps at once: two runs would plan from the same leases and together exceed the cap.
       reservedConcurrentExecutions: 1,
-      environment,
-      statements,
-      ...(parsed.metricsSink === 'cloudwatch' ? { metricsNamespace: namespace } : {}),
-      logRetention,
-      ...(props.network ? { network: props.network } : {}),
     });
-    for (const fn of [this.auditFunction, this.reapFunction]) {
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'nodejs22.x is the runtime lease-reaper is built and tested for (bundle target node22); moving runtimes is a tested change.',
-      });
-    }
 
-    // Fan-out: past the threshold, shards of the fleet run in parallel under Step Functions.
-    const fanOutThreshold = props.fanOut?.threshold ?? 50;
-    const names = parsed.clusters.map((c) => c.name);
+    // Past the threshold, shards of the fleet are audited in parallel under Step Functions.
     this.fanOut =
-      names.length > fanOutThreshold
+      settings.clusterNames.length > (props.fanOut?.threshold ?? 50)
         ? new AuditFanOut(this, 'FanOut', {
             auditFunction: this.auditFunction.function,
-            clusters: names,
+            clusters: settings.clusterNames,
             shardSize: props.fanOut?.shardSize ?? 25,
             maxConcurrency: props.fanOut?.maxConcurrency ?? 10,
-            timeout: timeoutFor(auditEvery, Duration.seconds(10)),
-            logRetention,
+            timeout: timeoutFor(settings.auditEvery, Duration.seconds(10)),
+            logRetention: settings.logRetention,
+          })
+        : undefined;
+    [this.auditSchedule, this.reapSchedule] = this.schedules(settings);
+
+    this.accessEntries =
+      (props.eksAccess?.createAccessEntries ?? true)
+        ? new EksAccessEntries(this, 'EksAccess', {
+            clusters: props.clusters,
+            principals: [
+              { id: 'audit', role: this.auditFunction.role, group: settings.groups.audit },
+              // The reaper's role reaches the clusters only when reaping is enabled.
+              ...(settings.reapEnabled
+                ? [{ id: 'reap', role: this.reapFunction.role, group: settings.groups.reap }]
+                : []),
+            ],
           })
         : undefined;
 
-    // The schedules' role, only for this account's Scheduler (confused-deputy guard); each target grants
-    // it exactly its own function or state machine.
-    const schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'EventBridge Scheduler: start the lease-reaper runs',
-    });
-    for (const fn of [this.auditFunction, this.reapFunction])
-      Validations.of(schedulerRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
-        reason:
-          'The Scheduler target grant covers the qualifiers (versions, aliases) of this one function, no other.',
-      });
-    const deliver = { role: schedulerRole, retryAttempts: 2, maxEventAge: clamp(auditEvery) };
-    this.auditSchedule = new Schedule(this, 'AuditSchedule', {
-      description: `lease-reaper audit of ${names.length} clusters`,
-      schedule: ScheduleExpression.rate(auditEvery),
-      target: this.fanOut
-        ? new StepFunctionsStartExecution(this.fanOut.stateMachine, {
-            input: ScheduleTargetInput.fromObject({}),
-            ...deliver,
-          })
-        : new LambdaInvoke(this.auditFunction.function, {
-            input: ScheduleTargetInput.fromObject({}),
-            ...deliver,
-          }),
-    });
-    this.reapSchedule = new Schedule(this, 'ReapSchedule', {
-      description: 'lease-reaper reap (disabled unless reap.enabled)',
-      schedule: ScheduleExpression.rate(reapEvery),
-      enabled: reapEnabled,
-      target: new LambdaInvoke(this.reapFunction.function, {
-        input: ScheduleTargetInput.fromObject({}),
-        role: schedulerRole,
-        retryAttempts: 2,
-        maxEventAge: clamp(reapEvery),
-      }),
-    });
-
-    if (props.eksAccess?.createAccessEntries ?? true) {
-      new EksAccessEntries(this, 'EksAccess', {
-        clusters: props.clusters,
-        principals: [
-          {
-            id: 'audit',
-            role: this.auditFunction.role,
-            group: props.eksAccess?.auditGroup ?? DEFAULT_AUDIT_GROUP,
-          },
-          ...(reapEnabled
-            ? [
-                {
-                  id: 'reap',
-                  role: this.reapFunction.role,
-                  group: props.eksAccess?.reapGroup ?? DEFAULT_REAP_GROUP,
-                },
-              ]
-            : []),
-        ],
-      });
-    }
-
     this.topic = props.notifications?.topicArn
       ? Topic.fromTopicArn(this, 'Topic', props.notifications.topicArn)
-      : this.createTopic();
+      : this.encryptedTopic();
     for (const email of props.notifications?.emails ?? [])
       this.topic.addSubscription(new EmailSubscription(email));
 
-    const metrics = new LeaseMetrics(namespace, names, auditEvery);
+    const metrics = new LeaseMetrics(settings.namespace, settings.clusterNames, settings.auditEvery);
     this.alarms = new FleetAlarms(this, 'Alarms', {
       metrics,
       topic: this.topic,
       auditFunction: this.auditFunction.function,
       reapFunction: this.reapFunction.function,
-      reapPeriod: reapEvery,
-      silentAfter: props.alarms?.silentAfter ?? Duration.seconds(auditEvery.toSeconds() * 3),
-      perCluster: props.alarms?.perCluster ?? names.length <= METRIC_MATH_LIMIT,
+      reapPeriod: settings.reapEvery,
+      silentAfter: props.alarms?.silentAfter ?? Duration.seconds(settings.auditEvery.toSeconds() * 3),
+      perCluster: props.alarms?.perCluster ?? settings.clusterNames.length <= METRIC_MATH_LIMIT,
       staleNodeHeartbeats: { threshold: 1, evaluationPeriods: 2, ...props.alarms?.staleNodeHeartbeats },
       clusterScanErrors: { threshold: 1, evaluationPeriods: 2, ...props.alarms?.clusterScanErrors },
       orphanedApiServerIdentities: {
@@ -245,23 +167,110 @@ export class LeaseReaperStack extends Stack {
       reapLogs: this.reapFunction.logGroup,
     });
 
-    new CfnOutput(this, 'RegistryParameterName', { value: this.registryParameter.parameterName });
-    new CfnOutput(this, 'AuditFunctionName', { value: this.auditFunction.function.functionName });
-    new CfnOutput(this, 'ReapFunctionName', { value: this.reapFunction.function.functionName });
-    new CfnOutput(this, 'AuditRoleArn', {
-      value: this.auditFunction.role.roleArn,
-      description: `map to Kubernetes group ${props.eksAccess?.auditGroup ?? DEFAULT_AUDIT_GROUP} (aws-auth or access entry)`,
+    this.outputs(settings);
+  }
+
+  /**
+   * The registry the functions will read, validated here exactly as they will validate it (their own
+   * schemas): bad configuration fails the synth, naming the field, not the first scheduled run.
+   */
+  private validate(props: LeaseReaperStackProps): { settings: Settings; document: string } {
+    const auditEvery = props.audit?.every ?? Duration.minutes(5);
+    const reapEvery = props.reap?.every ?? Duration.hours(1);
+    if (auditEvery.toSeconds() < 60 || auditEvery.toSeconds() % 60 !== 0)
+      throw new Error(`audit.every must be whole minutes, at least 1 (got ${auditEvery.toHumanString()})`);
+    if (reapEvery.toSeconds() < 600 || reapEvery.toSeconds() % 60 !== 0)
+      throw new Error(`reap.every must be whole minutes, at least 10 (got ${reapEvery.toHumanString()})`);
+    const reapEnabled = props.reap?.enabled ?? false;
+    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    const registry = {
+      clusters: props.clusters,
+      metricsNamespace: namespace,
+      metricsSink: props.metricsSink ?? 'cloudwatch',
+      concurrency: props.concurrency ?? 8,
+      ...(props.reap?.policy !== undefined ? { policy: props.reap.policy } : {}),
+    };
+    const parsed = parseClusterRegistry(registry, 'LeaseReaperStack props');
+    const policy =
+      props.reap?.policy !== undefined || reapEnabled
+        ? parseReapPolicy(props.reap?.policy, 'LeaseReaperStack props reap.policy')
+        : undefined;
+    return {
+      document: JSON.stringify(registry),
+      settings: {
+        auditEvery,
+        reapEvery,
+        reapEnabled,
+        dryRun: policy?.dryRun !== false,
+        namespace,
+        publishesMetrics: parsed.metricsSink === 'cloudwatch',
+        clusterNames: parsed.clusters.map((c) => c.name),
+        groups: {
+          audit: props.eksAccess?.auditGroup ?? DEFAULT_AUDIT_GROUP,
+          reap: props.eksAccess?.reapGroup ?? DEFAULT_REAP_GROUP,
+        },
+        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      },
+    };
+  }
+
+  /** One SSM parameter: readable JSON while it fits, gzipped past 8 KB (the functions decode both). */
+  private registry(document: string): StringParameter {
+    const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
+    if (value.length > ADVANCED_PARAMETER_LIMIT)
+      throw new Error(
+        `the cluster registry is ${document.length} characters (${value.length} gzipped); an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
+      );
+    return new StringParameter(this, 'Registry', {
+      parameterName: `/lease-reaper/${this.stackName}/registry`,
+      description: 'lease-reaper cluster registry and reap policy (no secrets: ARNs only)',
+      stringValue: value,
+      tier: value.length > STANDARD_PARAMETER_LIMIT ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
     });
-    new CfnOutput(this, 'ReapRoleArn', {
-      value: this.reapFunction.role.roleArn,
-      description: `map to Kubernetes group ${props.eksAccess?.reapGroup ?? DEFAULT_REAP_GROUP} when reaping`,
+  }
+
+  /**
+   * EventBridge Scheduler: the audit (the function, or the fan-out state machine) and the reap, whose
+   * schedule exists but stays disabled unless enabled. One role, usable only by this account's Scheduler
+   * (confused-deputy guard); each target grants it exactly its own function or state machine.
+   */
+  private schedules(settings: Settings): [Schedule, Schedule] {
+    const role = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'EventBridge Scheduler: start the lease-reaper runs',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.topic.topicArn });
-    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
+    for (const fn of [this.auditFunction, this.reapFunction])
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+        reason:
+          'The Scheduler target grant covers the qualifiers (versions, aliases) of this one function, no other.',
+      });
+    const delivery = (every: Duration) => ({
+      input: ScheduleTargetInput.fromObject({}),
+      role,
+      retryAttempts: 2,
+      maxEventAge: maxEventAge(every),
+    });
+    const audit = new Schedule(this, 'AuditSchedule', {
+      description: `lease-reaper audit of ${settings.clusterNames.length} clusters`,
+      schedule: ScheduleExpression.rate(settings.auditEvery),
+      target: this.fanOut
+        ? new StepFunctionsStartExecution(this.fanOut.stateMachine, delivery(settings.auditEvery))
+        : new LambdaInvoke(this.auditFunction.function, delivery(settings.auditEvery)),
+    });
+    const reap = new Schedule(this, 'ReapSchedule', {
+      description: `lease-reaper reap${settings.dryRun ? ' (dry-run)' : ''}; disabled unless reap.enabled`,
+      schedule: ScheduleExpression.rate(settings.reapEvery),
+      enabled: settings.reapEnabled,
+      target: new LambdaInvoke(this.reapFunction.function, delivery(settings.reapEvery)),
+    });
+    return [audit, reap];
   }
 
   /** An encrypted topic CloudWatch alarms may publish to (the key lets CloudWatch encrypt to it). */
-  private createTopic(): Topic {
+  private encryptedTopic(): Topic {
     const key = new Key(this, 'TopicKey', {
       description: 'lease-reaper alarm notifications',
       enableKeyRotation: true,
@@ -281,5 +290,22 @@ export class LeaseReaperStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+  }
+
+  /** What a deployer needs next: the roles to map in the clusters, and where things are. */
+  private outputs(settings: Settings): void {
+    new CfnOutput(this, 'RegistryParameterName', { value: this.registryParameter.parameterName });
+    new CfnOutput(this, 'AuditFunctionName', { value: this.auditFunction.function.functionName });
+    new CfnOutput(this, 'ReapFunctionName', { value: this.reapFunction.function.functionName });
+    new CfnOutput(this, 'AuditRoleArn', {
+      value: this.auditFunction.role.roleArn,
+      description: `map to Kubernetes group ${settings.groups.audit} (access entry or aws-auth)`,
+    });
+    new CfnOutput(this, 'ReapRoleArn', {
+      value: this.reapFunction.role.roleArn,
+      description: `map to Kubernetes group ${settings.groups.reap} when reaping`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
   }
 }
