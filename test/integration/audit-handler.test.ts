@@ -1,33 +1,20 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
 import type { FleetAuditSummary } from '../../functions/commons/fleet-audit.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
+import { lambdaContext, mockedAws, secretArn } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
-const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
-const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials: creds });
-const cw = new CloudWatchClient({ region: 'eu-west-1', credentials: creds });
-const smMock = mockClient(sm);
-const cwMock = mockClient(cw);
-const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
-
-/** A Lambda context with a deadline one minute away. */
-const context = {
-  getRemainingTimeInMillis: () => 60_000,
-  functionName: 'lease-reaper-audit',
-  awsRequestId: 'req-1',
-} as unknown as Context;
+const { cw, smMock, cwMock, clients } = mockedAws();
+const arn = secretArn;
+const context = lambdaContext;
 
 async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   const healthy = await clusters.start({ ...defaultScenario, nodes: 30, staleNodes: 0 }, { name: 'healthy' });
@@ -55,11 +42,7 @@ async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   const lines: string[] = [];
   const handler = makeAuditHandler({
     registry,
-    connector: new ClusterConnector({
-      secretsManager: async () => sm,
-      eks: async () => new EKSClient({}),
-      sts: async () => new STSClient({}),
-    }),
+    connector: new ClusterConnector(clients),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),
     emfWrite: (line) => emf.push(line),
@@ -79,12 +62,6 @@ function metric(name: string, cluster?: string): number[] {
     )
     .map((d) => d.Value ?? Number.NaN);
 }
-
-beforeEach(() => {
-  smMock.reset();
-  cwMock.reset();
-  cwMock.on(PutMetricDataCommand).resolves({});
-});
 
 describe('the audit function', () => {
   it('audits every cluster of the registry, publishes metrics for all three, and survives the unreachable one', async () => {

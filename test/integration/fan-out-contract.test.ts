@@ -1,15 +1,12 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { only, synth } from '../infra/support.ts';
+import { lambdaContext, mockedAws, secretArn } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
 
 /**
@@ -82,25 +79,18 @@ async function run(machine: Machine, input: unknown, invoke: (payload: Json) => 
 }
 
 const clusters = simClusters();
-const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
-const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials: creds });
-const cw = new CloudWatchClient({ region: 'eu-west-1', credentials: creds });
-const smMock = mockClient(sm);
-const cwMock = mockClient(cw);
-const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
-const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const { cw, smMock, cwMock, clients } = mockedAws();
 
 describe('the fan-out state machine and the audit function', () => {
   it('agree: each shard’s payload is a valid event, each cluster is audited once, every result field exists', async () => {
     const names = ['east', 'west', 'north', 'south', 'edge'];
-    smMock.reset();
-    cwMock.reset();
-    cwMock.on(PutMetricDataCommand).resolves({});
     for (const name of names) {
       const sim = await clusters.start({ nodes: 3, staleNodes: 1 }, { name });
-      smMock.on(GetSecretValueCommand, { SecretId: arn(name) }).resolves({ SecretString: sim.kubeconfig() });
+      smMock
+        .on(GetSecretValueCommand, { SecretId: secretArn(name) })
+        .resolves({ SecretString: sim.kubeconfig() });
     }
-    const fleet = names.map((name) => ({ name, type: 'kubeconfig' as const, secretArn: arn(name) }));
+    const fleet = names.map((name) => ({ name, type: 'kubeconfig' as const, secretArn: secretArn(name) }));
 
     const { template } = synth({
       clusters: fleet,
@@ -119,18 +109,14 @@ describe('the fan-out state machine and the audit function', () => {
 
     const handler = makeAuditHandler({
       registry: parseClusterRegistry({ clusters: fleet }),
-      connector: new ClusterConnector({
-        secretsManager: async () => sm,
-        eks: async () => new EKSClient({}),
-        sts: async () => new STSClient({}),
-      }),
+      connector: new ClusterConnector(clients),
       cloudWatch: cw,
       log: jsonLogger(() => {}),
     });
     const payloads: Json[] = [];
     const output = (await run(machine, {}, async (payload) => {
       payloads.push(payload);
-      return handler(payload, context);
+      return handler(payload, lambdaContext);
     })) as Json[];
 
     expect(payloads).toEqual([

@@ -1,10 +1,6 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
 import type { FleetReapSummary } from '../../functions/commons/fleet-reap.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
 import { makeReapHandler } from '../../functions/reap/handler.ts';
@@ -13,16 +9,13 @@ import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { leases } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
+import { lambdaContext, mockedAws, secretArn } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
-const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
-const sm = new SecretsManagerClient({ region: 'eu-west-1', credentials: creds });
-const cw = new CloudWatchClient({ region: 'eu-west-1', credentials: creds });
-const smMock = mockClient(sm);
-const cwMock = mockClient(cw);
-const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
-const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const { cw, smMock, cwMock, clients } = mockedAws();
+const arn = secretArn;
+const context = lambdaContext;
 
 async function fleet(dryRun: boolean) {
   const troubled = await clusters.start(defaultScenario, { name: 'troubled' });
@@ -45,11 +38,7 @@ async function fleet(dryRun: boolean) {
       clusters: ['troubled', 'gone'].map((name) => ({ name, type: 'kubeconfig', secretArn: arn(name) })),
     }),
     policy,
-    connector: new ClusterConnector({
-      secretsManager: async () => sm,
-      eks: async () => new EKSClient({}),
-      sts: async () => new STSClient({}),
-    }),
+    connector: new ClusterConnector(clients),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),
   });
@@ -63,12 +52,6 @@ const metric = (name: string, cluster: string) =>
     .flatMap((c) => c.args[0].input.MetricData ?? [])
     .filter((d) => d.MetricName === name && d.Dimensions?.[0]?.Value === cluster)
     .map((d) => d.Value);
-
-beforeEach(() => {
-  smMock.reset();
-  cwMock.reset();
-  cwMock.on(PutMetricDataCommand).resolves({});
-});
 
 describe('the reap function', () => {
   it('in dry-run checks every planned delete with the server and deletes nothing', async () => {
