@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentFromContext, stackPropsFor } from './deployment-config.ts';
@@ -6,8 +8,12 @@ import { LeaseReaperStack } from './lease-reaper-stack.ts';
 /**
  * The CDK app: one LeaseReaperStack from the deployment in cdk.json (`leaseReaper`) or a file
  * (`-c leaseReaperConfig=FILE`), checked by cdk-nag's AwsSolutions rules (a violation fails the synth).
+ * The RBAC manifest for the deployment's groups is written beside the template:
+ * `cdk.out/<stack>.rbac.yaml`.
  */
 const app = new App();
 const config = deploymentFromContext((key) => app.node.tryGetContext(key));
-new LeaseReaperStack(app, config.stackName, stackPropsFor(config));
+const stack = new LeaseReaperStack(app, config.stackName, stackPropsFor(config));
+mkdirSync(app.outdir, { recursive: true });
+writeFileSync(join(app.outdir, `${config.stackName}.rbac.yaml`), stack.rbacManifest);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

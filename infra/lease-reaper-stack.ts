@@ -12,7 +12,7 @@ import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
 import { encodeRegistryText } from '../shared/fleet/registry-source.ts';
-import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP } from '../shared/kube/rbac-manifest.ts';
+import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
 import { AuditFanOut } from './audit-fan-out.ts';
@@ -61,6 +61,11 @@ export class LeaseReaperStack extends Stack {
   readonly topic: ITopic;
   readonly alarms: FleetAlarms;
   readonly dashboard: FleetDashboard;
+  /**
+   * The ClusterRoles and bindings for the groups the access entries map the roles to (reap only when
+   * reaping): `kubectl apply -f` it in each EKS cluster. The app writes it next to the template.
+   */
+  readonly rbacManifest: string;
 
   constructor(scope: Construct, id: string, props: LeaseReaperStackProps) {
     super(scope, id, props);
@@ -167,6 +172,10 @@ export class LeaseReaperStack extends Stack {
       reapLogs: this.reapFunction.logGroup,
     });
 
+    this.rbacManifest = rbacManifest({
+      audit: { kind: 'Group', name: settings.groups.audit },
+      ...(settings.reapEnabled ? { reap: { kind: 'Group', name: settings.groups.reap } } : {}),
+    });
     this.outputs(settings);
   }
 

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
@@ -396,6 +397,28 @@ describe('EKS access entries', () => {
     expect(
       resources(synth({ eksAccess: { createAccessEntries: false } }).template, 'AWS::EKS::AccessEntry'),
     ).toEqual([]);
+  });
+});
+
+describe('the RBAC manifest for the deployment', () => {
+  it('binds the access entries’ groups: the audit group, and the reap group only when reaping', () => {
+    const subjects = (manifest: string) =>
+      (loadAll(manifest) as { kind: string; metadata: { name: string }; subjects?: { name: string }[] }[])
+        .filter((d) => d.kind === 'ClusterRoleBinding')
+        .map((d) => [d.metadata.name, d.subjects?.map((x) => x.name)]);
+
+    expect(subjects(synth().stack.rbacManifest)).toEqual([['lease-reaper-audit', ['lease-reaper-audit']]]);
+    expect(
+      subjects(
+        synth({
+          reap: { enabled: true, policy: { namespaces: { include: ['team-*'] } } },
+          eksAccess: { auditGroup: 'platform-audit', reapGroup: 'platform-reap' },
+        }).stack.rbacManifest,
+      ),
+    ).toEqual([
+      ['lease-reaper-audit', ['platform-audit']],
+      ['lease-reaper-reap', ['platform-reap']],
+    ]);
   });
 });
 
