@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { LeaseReaperStack } from '../../infra/lease-reaper-stack.ts';
 import { ROOT, sampleProps } from './support.ts';
 
 // Inside the repository, so the bundles resolve what they leave external as Lambda's runtime would.
+mkdirSync(join(ROOT, 'cdk.out'), { recursive: true });
 const outdir = mkdtempSync(join(ROOT, 'cdk.out', 'bundling-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
