@@ -1,8 +1,9 @@
-import { type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   DefinitionBody,
+  JitterType,
   JsonPath,
   LogLevel,
   Map as MapState,
@@ -58,6 +59,14 @@ export class AuditFanOut extends Construct {
         'failedClusters.$': '$.failedClusters',
         'findings.$': '$.findings',
       },
+    });
+    // Throttling (the account's or the function's concurrency) is not among the service exceptions above.
+    auditShard.addRetry({
+      errors: ['Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(2),
+      maxAttempts: 6,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
     });
     auditShard.addCatch(
       new Pass(this, 'ShardFailed', {

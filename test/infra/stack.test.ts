@@ -632,6 +632,15 @@ describe('fan-out', () => {
       Parameters: { 'clusters.$': '$.clusters' },
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ShardFailed' }],
     });
+    // Lambda's service errors and throttling are retried (the run has not happened); a failed run is not.
+    const retried = ((processor.States.AuditShard?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(
+      (r) => r.ErrorEquals,
+    );
+    expect(retried).toEqual(
+      expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+    );
+    expect(retried).not.toContain('States.ALL');
+    expect(retried).not.toContain('States.TaskFailed');
     expect(machine).toMatchObject({
       StateMachineType: 'STANDARD',
       LoggingConfiguration: { Level: 'ALL' },
