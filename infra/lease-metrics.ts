@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { ConfigError } from '../shared/errors.ts';
 import { CLUSTER_DIMENSION, type MetricName } from '../shared/metrics/metric-names.ts';
 
 /** Metric math takes at most 10 metrics; past that, fleet-wide figures are Metrics Insights queries. */
@@ -19,7 +20,7 @@ export class LeaseMetrics {
     readonly period: Duration,
   ) {
     if (!NAMESPACE_PATTERN.test(namespace))
-      throw new Error(
+      throw new ConfigError(
         `metricsNamespace "${namespace}" is not a CloudWatch namespace (letters, digits, . _ / # : -)`,
       );
   }

@@ -10,6 +10,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../shared/errors.ts';
 import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
 import { encodeRegistryText } from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
@@ -187,9 +188,13 @@ export class LeaseReaperStack extends Stack {
     const auditEvery = props.audit?.every ?? Duration.minutes(5);
     const reapEvery = props.reap?.every ?? Duration.hours(1);
     if (auditEvery.toSeconds() < 60 || auditEvery.toSeconds() % 60 !== 0)
-      throw new Error(`audit.every must be whole minutes, at least 1 (got ${auditEvery.toHumanString()})`);
+      throw new ConfigError(
+        `audit.every must be whole minutes, at least 1 (got ${auditEvery.toHumanString()})`,
+      );
     if (reapEvery.toSeconds() < 600 || reapEvery.toSeconds() % 60 !== 0)
-      throw new Error(`reap.every must be whole minutes, at least 10 (got ${reapEvery.toHumanString()})`);
+      throw new ConfigError(
+        `reap.every must be whole minutes, at least 10 (got ${reapEvery.toHumanString()})`,
+      );
     const reapEnabled = props.reap?.enabled ?? false;
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     const registry = {
@@ -227,7 +232,7 @@ export class LeaseReaperStack extends Stack {
   private registry(document: string): StringParameter {
     const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
     if (value.length > ADVANCED_PARAMETER_LIMIT)
-      throw new Error(
+      throw new ConfigError(
         `the cluster registry is ${document.length} characters (${value.length} gzipped); an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
       );
     return new StringParameter(this, 'Registry', {
