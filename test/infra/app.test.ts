@@ -31,7 +31,9 @@ function runApp(context: Record<string, unknown>, outdir: string) {
 
 describe('the CDK app', () => {
   it('synthesizes the sample of cdk.json, cdk-nag clean, and writes the RBAC manifest beside the template', async () => {
-    const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
     const outdir = join(dir, 'sample');
 
     const { code, stderr } = await runApp(cdkJson.context, outdir);
