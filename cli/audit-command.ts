@@ -5,7 +5,7 @@ import { auditClusters, type ClusterResult, type ClusterTarget } from '../shared
 import { auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
 import { count, isoTime } from './options.ts';
 import { renderAuditTable } from './render-table.ts';
-import { kubeconfigTargets, registryTargets } from './targets.ts';
+import { commandTargets } from './targets.ts';
 
 interface AuditFlags {
   kubeconfig?: string;
@@ -142,16 +142,7 @@ export function auditCommand(): Command {
         apiServerGcGraceSeconds: flags.apiserverGcGrace,
         abandonedAfterSeconds: flags.abandonedAfter,
       };
-      const { targets, failures } = flags.clusters
-        ? await registryTargets(flags.clusters, {
-            kubeconfig: flags.kubeconfig,
-            contexts: flags.context,
-            allContexts: flags.allContexts,
-          })
-        : {
-            targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
-            failures: [],
-          };
+      const { targets, failures } = await commandTargets(flags);
       process.exitCode = await runAudit({
         targets,
         failures,

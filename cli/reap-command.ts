@@ -8,7 +8,7 @@ import { ExitCode } from '../shared/report/audit-report.ts';
 import { humanDuration } from '../sim/human-duration.ts';
 import { count, isoTime } from './options.ts';
 import { columns } from './render-table.ts';
-import { kubeconfigTargets, registryTargets } from './targets.ts';
+import { commandTargets } from './targets.ts';
 
 interface ReapFlags {
   kubeconfig?: string;
@@ -73,16 +73,7 @@ export function reapCommand(): Command {
       const policy = await loadPolicyFile(flags.policy);
       // The CLI deletes only with --apply; the policy's dryRun is the Lambda's switch.
       const dryRun = flags.apply !== true;
-      const { targets, failures } = flags.clusters
-        ? await registryTargets(flags.clusters, {
-            kubeconfig: flags.kubeconfig,
-            contexts: flags.context,
-            allContexts: flags.allContexts,
-          })
-        : {
-            targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
-            failures: [],
-          };
+      const { targets, failures } = await commandTargets(flags);
       if (dryRun && flags.output === 'table') process.stdout.write(`${banner}\n\n`);
       const reaped = await reapClusters(targets, {
         policy,

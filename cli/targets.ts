@@ -9,7 +9,7 @@ import { kubeConfigFromFile, withContext } from '../shared/kube/connect.ts';
  * The clusters a command addresses: the named contexts of a kubeconfig, all of them, or its current one.
  * Each target is named after its context.
  */
-export function kubeconfigTargets(
+function kubeconfigTargets(
   path: string | undefined,
   contexts: readonly string[],
   allContexts: boolean,
@@ -34,7 +34,7 @@ export function kubeconfigTargets(
  * The clusters of a registry file — the Lambda functions' configuration — reached with this machine's AWS
  * credentials (EKS tokens, Secrets Manager kubeconfigs): local runs of exactly what the functions run.
  */
-export async function registryTargets(
+async function registryTargets(
   file: string,
   context: {
     kubeconfig?: string | undefined;
@@ -47,4 +47,28 @@ export async function registryTargets(
   }
   const registry = registryFromFile(file, '--clusters ');
   return connectAll(registry.clusters, new ClusterConnector(), registry.concurrency);
+}
+
+/** What every multi-cluster command takes: `--clusters FILE`, or a kubeconfig and its contexts. */
+export interface TargetFlags {
+  clusters?: string | undefined;
+  kubeconfig?: string | undefined;
+  context: readonly string[];
+  allContexts?: boolean | undefined;
+}
+
+/** The clusters a command's flags address, and those of a registry that could not be reached. */
+export async function commandTargets(
+  flags: TargetFlags,
+): Promise<{ targets: ClusterTarget[]; failures: ConnectFailure[] }> {
+  if (flags.clusters)
+    return registryTargets(flags.clusters, {
+      kubeconfig: flags.kubeconfig,
+      contexts: flags.context,
+      allContexts: flags.allContexts,
+    });
+  return {
+    targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
+    failures: [],
+  };
 }

@@ -5,6 +5,7 @@ import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { ConfigError } from '../shared/errors.ts';
 import { durationSeconds } from '../shared/reap/reap-policy.ts';
+import { parseConfig } from '../shared/validation.ts';
 import type { LeaseReaperStackProps, ReapPolicyInput, RegistryClusterInput } from './stack-props.ts';
 
 const threshold = z.strictObject({
@@ -93,14 +94,7 @@ export function parseDeploymentConfig(input: unknown, source: string): Deploymen
       throw new ConfigError(`${source} is not valid YAML or JSON`, { cause });
     }
   }
-  const result = deploymentConfigSchema.safeParse(doc);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
-    );
-    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return parseConfig(deploymentConfigSchema, doc, source);
 }
 
 /** The deployment from the CDK context: `leaseReaperConfig` (a file) wins over `leaseReaper` (inline). */

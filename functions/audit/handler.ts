@@ -1,21 +1,12 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { type FleetAuditDeps, type FleetAuditSummary, runFleetAudit } from '../commons/fleet-audit.ts';
 import { jsonLogger } from '../commons/logger.ts';
 import { runDeadline } from '../commons/run-deadline.ts';
-
-/**
- * The event of the audit schedule (EventBridge Scheduler passes its input verbatim): optionally the
- * clusters to audit, e.g. a shard from the fan-out state machine. Unknown keys are ignored, so an
- * EventBridge envelope also works.
- */
-export const auditEventSchema = z.looseObject({
-  clusters: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-});
+import { clustersOfEvent } from '../commons/run-event.ts';
 
 /** The audit run as plain, testable code; the handler below only wires it to Lambda. */
 export function auditFunction(deps: FleetAuditDeps) {
@@ -24,18 +15,10 @@ export function auditFunction(deps: FleetAuditDeps) {
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<FleetAuditSummary> => {
-    const parsed = auditEventSchema.safeParse(event ?? {});
-    if (!parsed.success) {
-      deps.log.log('error', 'invalid event', {
-        issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-      });
-      throw new Error(
-        `invalid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
+    const subset = clustersOfEvent(event, deps.log);
     const deadline = runDeadline(signal, context);
     const summary = await runFleetAudit(deps, {
-      ...(parsed.data.clusters ? { subset: parsed.data.clusters } : {}),
+      ...(subset ? { subset } : {}),
       signal: deadline,
     });
     deps.log.log('info', 'fleet audited', { ...summary, perCluster: undefined });

@@ -2,9 +2,9 @@ import { defaultAuditPolicy } from '../../shared/audit/audit-policy.ts';
 import { auditClusters, type ClusterResult } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
-import { connectAll } from '../../shared/fleet/connect-all.ts';
 import type { PublishResult } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
+import { connectFleet } from './connect-fleet.ts';
 import type { Logger } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
@@ -31,18 +31,13 @@ export async function runFleetAudit(
   deps: FleetAuditDeps,
   options: { subset?: readonly string[]; signal?: AbortSignal },
 ): Promise<FleetAuditSummary> {
-  const entries = options.subset
-    ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
-    : deps.registry.clusters;
-  const { targets, failures } = await connectAll(entries, deps.connector, deps.registry.concurrency);
-  const audited = await auditClusters(targets, {
+  const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
+  const audited = await auditClusters(fleet.targets, {
     policy: defaultAuditPolicy,
     concurrency: deps.registry.concurrency,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  // In registry order, with the clusters that could not be reached.
-  const byName = new Map<string, ClusterResult>([...audited, ...failures].map((r) => [r.cluster, r]));
-  const results = entries.flatMap((e) => byName.get(e.name) ?? []);
+  const results: ClusterResult[] = fleet.inRegistryOrder(audited);
 
   for (const r of results) {
     if (r.status === 'ok') {

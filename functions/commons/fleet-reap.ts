@@ -1,9 +1,9 @@
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
-import { connectAll } from '../../shared/fleet/connect-all.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
+import { connectFleet } from './connect-fleet.ts';
 import type { Logger } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
@@ -39,22 +39,17 @@ export async function runFleetReap(
   deps: FleetReapDeps,
   options: { subset?: readonly string[]; signal?: AbortSignal },
 ): Promise<FleetReapSummary> {
-  const entries = options.subset
-    ? deps.registry.clusters.filter((c) => options.subset?.includes(c.name))
-    : deps.registry.clusters;
-  const { targets, failures } = await connectAll(entries, deps.connector, deps.registry.concurrency);
+  const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
   if (deps.policy.dryRun)
     deps.log.log('info', 'DRY-RUN: deletes are sent with dryRun=All; nothing is deleted');
-  const reaped = await reapClusters(targets, {
+  const reaped = await reapClusters(fleet.targets, {
     policy: deps.policy,
     dryRun: deps.policy.dryRun,
     concurrency: deps.registry.concurrency,
     ...(options.signal ? { signal: options.signal } : {}),
     log: (record) => deps.log.log('info', 'lease action', { ...record }),
   });
-  // In registry order, with the clusters that could not be reached.
-  const byName = new Map<string, ClusterReap>([...reaped, ...failures].map((r) => [r.cluster, r]));
-  const results = entries.flatMap((e) => byName.get(e.name) ?? []);
+  const results: ClusterReap[] = fleet.inRegistryOrder(reaped);
 
   for (const r of results) {
     if (r.status === 'ok') {

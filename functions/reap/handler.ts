@@ -4,10 +4,10 @@ import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
-import { auditEventSchema } from '../audit/handler.ts';
 import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
 import { jsonLogger } from '../commons/logger.ts';
 import { runDeadline } from '../commons/run-deadline.ts';
+import { clustersOfEvent } from '../commons/run-event.ts';
 
 /** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
 export function reapFunction(deps: FleetReapDeps) {
@@ -16,14 +16,10 @@ export function reapFunction(deps: FleetReapDeps) {
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<FleetReapSummary> => {
-    const parsed = auditEventSchema.safeParse(event ?? {});
-    if (!parsed.success)
-      throw new Error(
-        `invalid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
+    const subset = clustersOfEvent(event, deps.log);
     const deadline = runDeadline(signal, context);
     const summary = await runFleetReap(deps, {
-      ...(parsed.data.clusters ? { subset: parsed.data.clusters } : {}),
+      ...(subset ? { subset } : {}),
       signal: deadline,
     });
     deps.log.log('info', 'fleet reaped', { ...summary, perCluster: undefined });

@@ -1,8 +1,8 @@
 import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
-import '../zod-english.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
+import { parseConfig } from '../validation.ts';
 
 const clusterName = z
   .string()
@@ -88,12 +88,5 @@ export function parseClusterRegistry(input: string | unknown, source = 'cluster 
       );
     }
   }
-  const result = clusterRegistrySchema.safeParse(doc);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
-    );
-    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
-  }
-  return Object.freeze(result.data);
+  return Object.freeze(parseConfig(clusterRegistrySchema, doc, source));
 }

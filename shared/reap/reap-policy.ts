@@ -1,8 +1,7 @@
 // zod/mini: the same validation as zod, at a twentieth of the bundle (this code runs in Lambda cold starts).
 import * as z from 'zod/mini';
-import { ConfigError } from '../errors.ts';
-import '../zod-english.ts';
 import { parseLabelSelector, SelectorParseError } from '../selectors.ts';
+import { parseConfig } from '../validation.ts';
 
 /** The least minExpiredFor a policy may set, in seconds. */
 export const MIN_EXPIRED_FOR_FLOOR = 600;
@@ -115,14 +114,7 @@ export type ReapPolicy = Readonly<
 
 /** Validates a policy document; throws one ConfigError listing every problem with its path. */
 export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
-  const result = reapPolicySchema.safeParse(input ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`,
-    );
-    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
-  }
-  const p = result.data;
+  const p = parseConfig(reapPolicySchema, input ?? {}, source);
   return Object.freeze({
     ...p,
     maxDeletionsPerCluster: p.maxDeletionsPerCluster ?? Math.min(10, p.maxDeletionsPerRun),

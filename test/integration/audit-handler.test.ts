@@ -1,5 +1,4 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import 'aws-sdk-client-mock-vitest/extend';
 import { describe, expect, it } from 'vitest';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
@@ -8,33 +7,23 @@ import { jsonLogger } from '../../functions/commons/logger.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
-import { lambdaContext, mockedAws, secretArn } from '../support/aws.ts';
+import { lambdaContext, mockedAws, secretArn, unreachableKubeconfig } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
-const { cw, smMock, cwMock, clients } = mockedAws();
-const arn = secretArn;
-const context = lambdaContext;
+const { cw, cwMock, clients, serveKubeconfig } = mockedAws();
 
 async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   const healthy = await clusters.start({ ...defaultScenario, nodes: 30, staleNodes: 0 }, { name: 'healthy' });
   const troubled = await clusters.start(defaultScenario, { name: 'troubled' });
-  const unreachable = JSON.parse(healthy.kubeconfig()) as { clusters: { cluster: { server: string } }[] };
-  for (const c of unreachable.clusters) c.cluster.server = 'https://127.0.0.1:9';
-  smMock
-    .on(GetSecretValueCommand, { SecretId: arn('healthy') })
-    .resolves({ SecretString: healthy.kubeconfig() });
-  smMock
-    .on(GetSecretValueCommand, { SecretId: arn('troubled') })
-    .resolves({ SecretString: troubled.kubeconfig() });
-  smMock
-    .on(GetSecretValueCommand, { SecretId: arn('gone') })
-    .resolves({ SecretString: JSON.stringify(unreachable) });
+  serveKubeconfig('healthy', healthy.kubeconfig());
+  serveKubeconfig('troubled', troubled.kubeconfig());
+  serveKubeconfig('gone', unreachableKubeconfig(healthy.kubeconfig()));
   const registry = parseClusterRegistry({
     clusters: ['healthy', 'troubled', 'gone'].map((name) => ({
       name,
       type: 'kubeconfig',
-      secretArn: arn(name),
+      secretArn: secretArn(name),
     })),
     metricsSink,
   });
@@ -67,7 +56,7 @@ describe('the audit function', () => {
   it('audits every cluster of the registry, publishes metrics for all three, and survives the unreachable one', async () => {
     const { healthy, troubled, handler, lines } = await fleet();
 
-    const summary = (await handler({ source: 'scheduler' }, context)) as FleetAuditSummary;
+    const summary = (await handler({ source: 'scheduler' }, lambdaContext)) as FleetAuditSummary;
 
     expect(summary).toMatchObject({ clusters: 3, failedClusters: 1 });
     expect(summary.perCluster.map((c) => [c.cluster, c.status])).toEqual([
@@ -102,7 +91,7 @@ describe('the audit function', () => {
   it('audits only the clusters the event names', async () => {
     const { handler } = await fleet();
 
-    const summary = (await handler({ clusters: ['troubled'] }, context)) as FleetAuditSummary;
+    const summary = (await handler({ clusters: ['troubled'] }, lambdaContext)) as FleetAuditSummary;
 
     expect(summary.perCluster.map((c) => c.cluster)).toEqual(['troubled']);
     expect(metric('ClusterScanErrors', 'healthy')).toEqual([]);
@@ -114,7 +103,7 @@ describe('the audit function', () => {
       .on(PutMetricDataCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
 
-    const summary = (await handler({}, context)) as FleetAuditSummary;
+    const summary = (await handler({}, lambdaContext)) as FleetAuditSummary;
 
     expect(summary).toMatchObject({ clusters: 3, failedClusters: 1, metrics: { failedCalls: 1, datums: 0 } });
     expect(lines.some((l) => l.includes('some metrics were not published'))).toBe(true);
@@ -123,7 +112,7 @@ describe('the audit function', () => {
   it('writes the same metrics as EMF log lines, with no API call, when the registry asks for EMF', async () => {
     const { handler, emf } = await fleet('emf');
 
-    await handler({}, context);
+    await handler({}, lambdaContext);
 
     expect(cwMock).not.toHaveReceivedCommand(PutMetricDataCommand);
     const byCluster = emf.map(
@@ -135,6 +124,6 @@ describe('the audit function', () => {
 
   it('rejects an event whose clusters are not a list of names', async () => {
     const { handler } = await fleet();
-    await expect(handler({ clusters: 'troubled' }, context)).rejects.toThrow(/invalid event: clusters/);
+    await expect(handler({ clusters: 'troubled' }, lambdaContext)).rejects.toThrow(/invalid event: clusters/);
   });
 });

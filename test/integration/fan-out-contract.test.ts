@@ -1,5 +1,4 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
@@ -79,16 +78,14 @@ async function run(machine: Machine, input: unknown, invoke: (payload: Json) => 
 }
 
 const clusters = simClusters();
-const { cw, smMock, cwMock, clients } = mockedAws();
+const { cw, cwMock, clients, serveKubeconfig } = mockedAws();
 
 describe('the fan-out state machine and the audit function', () => {
   it('agree: each shard’s payload is a valid event, each cluster is audited once, every result field exists', async () => {
     const names = ['east', 'west', 'north', 'south', 'edge'];
     for (const name of names) {
       const sim = await clusters.start({ nodes: 3, staleNodes: 1 }, { name });
-      smMock
-        .on(GetSecretValueCommand, { SecretId: secretArn(name) })
-        .resolves({ SecretString: sim.kubeconfig() });
+      serveKubeconfig(name, sim.kubeconfig());
     }
     const fleet = names.map((name) => ({ name, type: 'kubeconfig' as const, secretArn: secretArn(name) }));
 

@@ -1,5 +1,4 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import type { FleetReapSummary } from '../../functions/commons/fleet-reap.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
@@ -9,24 +8,16 @@ import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { leases } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
-import { lambdaContext, mockedAws, secretArn } from '../support/aws.ts';
+import { lambdaContext, mockedAws, secretArn, unreachableKubeconfig } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
-const { cw, smMock, cwMock, clients } = mockedAws();
-const arn = secretArn;
-const context = lambdaContext;
+const { cw, cwMock, clients, serveKubeconfig } = mockedAws();
 
 async function fleet(dryRun: boolean) {
   const troubled = await clusters.start(defaultScenario, { name: 'troubled' });
-  const unreachable = JSON.parse(troubled.kubeconfig()) as { clusters: { cluster: { server: string } }[] };
-  for (const c of unreachable.clusters) c.cluster.server = 'https://127.0.0.1:9';
-  smMock
-    .on(GetSecretValueCommand, { SecretId: arn('troubled') })
-    .resolves({ SecretString: troubled.kubeconfig() });
-  smMock
-    .on(GetSecretValueCommand, { SecretId: arn('gone') })
-    .resolves({ SecretString: JSON.stringify(unreachable) });
+  serveKubeconfig('troubled', troubled.kubeconfig());
+  serveKubeconfig('gone', unreachableKubeconfig(troubled.kubeconfig()));
   const policy = parseReapPolicy({
     dryRun,
     namespaces: { include: ['payments', 'checkout', 'search', 'ml-pipelines', 'platform-*'] },
@@ -35,7 +26,11 @@ async function fleet(dryRun: boolean) {
   const lines: string[] = [];
   const handler = makeReapHandler({
     registry: parseClusterRegistry({
-      clusters: ['troubled', 'gone'].map((name) => ({ name, type: 'kubeconfig', secretArn: arn(name) })),
+      clusters: ['troubled', 'gone'].map((name) => ({
+        name,
+        type: 'kubeconfig',
+        secretArn: secretArn(name),
+      })),
     }),
     policy,
     connector: new ClusterConnector(clients),
@@ -58,7 +53,7 @@ describe('the reap function', () => {
     const { troubled, handler, lines, leaseKeys } = await fleet(true);
     const before = leaseKeys();
 
-    const summary = (await handler({}, context)) as FleetReapSummary;
+    const summary = (await handler({}, lambdaContext)) as FleetReapSummary;
 
     expect(summary).toMatchObject({ dryRun: true, clusters: 2, failedClusters: 1, deleted: 0 });
     expect(summary.perCluster[0]).toMatchObject({
@@ -81,7 +76,7 @@ describe('the reap function', () => {
     const { troubled, handler, leaseKeys } = await fleet(false);
     const before = leaseKeys();
 
-    const summary = (await handler({}, context)) as FleetReapSummary;
+    const summary = (await handler({}, lambdaContext)) as FleetReapSummary;
 
     const removed = [...before].filter((k) => !leaseKeys().has(k));
     expect(summary).toMatchObject({ dryRun: false, deleted: 4, failedClusters: 1 });

@@ -1,6 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -28,7 +28,17 @@ export function mockedAws() {
     eks: async () => new EKSClient({}),
     sts: async () => new STSClient({}),
   };
-  return { sm, cw, smMock, cwMock, clients };
+  /** The secret `secretArn(name)` holds this kubeconfig. */
+  const serveKubeconfig = (name: string, kubeconfig: string) =>
+    smMock.on(GetSecretValueCommand, { SecretId: secretArn(name) }).resolves({ SecretString: kubeconfig });
+  return { sm, cw, smMock, cwMock, clients, serveKubeconfig };
+}
+
+/** The same kubeconfig pointing at a port nothing listens on: a cluster that cannot be reached. */
+export function unreachableKubeconfig(kubeconfig: string): string {
+  const doc = JSON.parse(kubeconfig) as { clusters: { cluster: { server: string } }[] };
+  for (const c of doc.clusters) c.cluster.server = 'https://127.0.0.1:9';
+  return JSON.stringify(doc);
 }
 
 /** A kubeconfig secret's ARN (full: with Secrets Manager's random suffix). */
