@@ -7,6 +7,7 @@ import {
   parseLabelSelector,
   SelectorParseError,
 } from '../shared/selectors.ts';
+import { decodeDeleteOptions } from './delete-options.ts';
 import { discoveryDocument, findResource } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
 import type { KubeObject } from './kube-object.ts';
@@ -49,8 +50,17 @@ function allowed(user: SimUser, group: string, resource: string, verb: string): 
   return user.rules.some((r) => has(r.apiGroups, group) && has(r.resources, resource) && has(r.verbs, verb));
 }
 
-export const readOnlyVerbs: ReadonlySet<string> = new Set(['get', 'list']);
-export const allVerbs: ReadonlySet<string> = new Set(['get', 'list', 'create', 'update', 'delete']);
+export const readOnlyVerbs: ReadonlySet<string> = new Set(['get', 'list', 'watch']);
+export const allVerbs: ReadonlySet<string> = new Set([
+  'get',
+  'list',
+  'watch',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+]);
 
 type Representation = 'object' | 'metadata' | 'table';
 
@@ -142,6 +152,8 @@ export function createApiHandler(deps: ApiServerDeps) {
           return await update(req, res, route, url);
         case 'delete':
           return await remove(req, res, route, url);
+        case 'deletecollection':
+          return await removeCollection(req, res, route, url);
         default:
           throw methodNotAllowed('watch is not supported by the simulated cluster');
       }
@@ -243,8 +255,9 @@ export function createApiHandler(deps: ApiServerDeps) {
     const input = { ...obj, metadata: { ...obj.metadata, namespace: route.namespace } };
     if (route.def === leases) {
       validateLease(input);
-      // Leases allow create-on-update, but no unconditional update of an existing object.
-      if (!store.get(leases, route.namespace, input.metadata.name)) {
+      // Leases allow create-on-update, but no unconditional update of an existing object. A PUT that carries
+      // a uid is a precondition on that uid: for a lease that is gone it is a 409, never a create.
+      if (!store.checkUpdate(leases, input)) {
         const fresh = serverOwned(input);
         if (isDryRun(url, undefined)) {
           store.checkCreate(leases, fresh);
@@ -253,11 +266,18 @@ export function createApiHandler(deps: ApiServerDeps) {
         return sendJson(res, store, 201, store.create(leases, fresh).json);
       }
       if (!input.metadata.resourceVersion) {
-        throw invalid(
-          leases,
-          input.metadata.name,
-          'metadata.resourceVersion',
-          'Invalid value: 0x0: must be specified for an update',
+        // The registry names the kind by the resource here (`pkg/registry/generic/registry/store.go` Update).
+        const message = 'Invalid value: 0x0: must be specified for an update';
+        throw new StatusError(
+          422,
+          'Invalid',
+          `leases.coordination.k8s.io "${input.metadata.name}" is invalid: metadata.resourceVersion: ${message}`,
+          {
+            name: input.metadata.name,
+            group: 'coordination.k8s.io',
+            kind: 'leases',
+            causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.resourceVersion' }],
+          },
         );
       }
     }
@@ -269,26 +289,43 @@ export function createApiHandler(deps: ApiServerDeps) {
   }
 
   async function remove(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
-    const body = (await readBody(req)) as {
-      preconditions?: { uid?: string; resourceVersion?: string };
-      dryRun?: string[];
-    };
-    const pre = body.preconditions ?? {};
+    const options = decodeDeleteOptions(await readRawBody(req), url.searchParams);
     const name = route.name ?? '';
-    const target = isDryRun(url, body.dryRun)
-      ? store.checkDelete(route.def, route.namespace, name, pre)
-      : store.delete(route.def, route.namespace, name, pre);
-    sendJson(
+    const target = options.dryRun
+      ? store.checkDelete(route.def, route.namespace, name, options.preconditions)
+      : store.delete(route.def, route.namespace, name, options.preconditions);
+    sendJson(res, store, 200, JSON.stringify(deletedStatus(route.def, name, target.obj.metadata.uid)));
+  }
+
+  /**
+   * DELETE on a collection (`DeleteCollection` in k8s.io/apiserver `pkg/endpoints/handlers/delete.go`): list
+   * options from the query, DeleteOptions from the body; the registry deletes each listed object with those
+   * options and answers with the list of what it deleted (`pkg/registry/generic/registry/store.go`).
+   */
+  async function removeCollection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+  ): Promise<void> {
+    const options = decodeDeleteOptions(await readRawBody(req), new URLSearchParams());
+    const matching = store.list(route.def, {
+      namespace: route.namespace,
+      predicate: selectorPredicate(route.def, url),
+    });
+    const deleted = matching.map((s) =>
+      options.dryRun
+        ? store.checkDelete(route.def, s.obj.metadata.namespace, s.obj.metadata.name, options.preconditions)
+        : store.delete(route.def, s.obj.metadata.namespace, s.obj.metadata.name, options.preconditions),
+    );
+    send(
       res,
       store,
       200,
-      JSON.stringify({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Success',
-        details: { name, group: route.def.group, kind: route.def.resource, uid: target.obj.metadata.uid },
-      }),
+      `{"kind":"${route.def.listKind}","apiVersion":"${route.def.apiVersion}","metadata":${JSON.stringify({
+        resourceVersion: store.resourceVersion,
+      })},"items":[${deleted.map((s) => s.json).join(',')}]}`,
+      'application/json',
     );
   }
 
@@ -297,6 +334,17 @@ export function createApiHandler(deps: ApiServerDeps) {
     if (!stored) throw notFound(route.def, route.name ?? '');
     return stored;
   }
+}
+
+/** The label and field selectors of a list, deletecollection or watch request, as one predicate. */
+function selectorPredicate(def: ResourceDef, url: URL): ((o: KubeObject) => boolean) | undefined {
+  const labelSel = url.searchParams.get('labelSelector') ?? '';
+  const fieldSel = url.searchParams.get('fieldSelector') ?? '';
+  const labelReqs = labelSel ? parseLabelSelector(labelSel) : [];
+  const fieldReqs = fieldSel ? parseFieldSelector(fieldSel, def.fields, def.fieldLabelConversion) : [];
+  if (labelReqs.length === 0 && fieldReqs.length === 0) return undefined;
+  return (o: KubeObject) =>
+    matchesLabels(labelReqs, o.metadata.labels) && matchesFields(fieldReqs, (f) => fieldValue(o, f));
 }
 
 function authenticate(req: IncomingMessage, users: ReadonlyMap<string, SimUser>): SimUser | undefined {
@@ -434,6 +482,23 @@ function checkNamespace(obj: KubeObject, route: Route): void {
   if (obj.metadata.namespace && route.namespace && obj.metadata.namespace !== route.namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
+}
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The Status a successful delete answers with (`finalizeDelete` in `pkg/registry/generic/registry/store.go`). */
+function deletedStatus(def: ResourceDef, name: string, uid: string | undefined) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, group: def.group, kind: def.resource, uid },
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -25,7 +25,7 @@ export const leases: ResourceDef = {
   apiVersion: 'coordination.k8s.io/v1',
   namespaced: true,
   shortNames: [],
-  verbs: ['create', 'delete', 'get', 'list', 'update'],
+  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'update'],
   fields: ['metadata.name', 'metadata.namespace'],
   fieldLabelConversion: false,
 };

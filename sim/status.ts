@@ -64,6 +64,34 @@ export const conflict = (r: ResourceName, name: string, why: string) =>
     kind: r.resource,
   });
 
+/**
+ * The 409 `rest.BeforeDelete` gives when a delete precondition does not hold (k8s.io/apiserver
+ * `pkg/registry/rest/delete.go`): the resource is named by its kind (`Lease.coordination.k8s.io`).
+ */
+export const preconditionFailed = (
+  r: ResourceName & { kind: string },
+  name: string,
+  field: 'UID' | 'ResourceVersion',
+  expected: string,
+  actual: string | undefined,
+) => {
+  const qualifiedKind = r.group ? `${r.kind}.${r.group}` : r.kind;
+  const why =
+    field === 'UID'
+      ? `the UID in the precondition (${expected}) does not match the UID in record (${actual ?? ''}). The object might have been deleted and then recreated`
+      : `the ResourceVersion in the precondition (${expected}) does not match the ResourceVersion in record (${actual ?? ''}). The object might have been modified`;
+  return new StatusError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${why}`,
+    {
+      name,
+      group: r.group,
+      kind: r.kind,
+    },
+  );
+};
+
 export const forbidden = (r: ResourceName, user: string, verb: string, name?: string, namespace?: string) =>
   new StatusError(
     403,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, rfc3339 } from './kube-object.ts';
 import { leases, namespaces, nodes, type ResourceDef } from './resources.ts';
-import { alreadyExists, conflict, notFound } from './status.ts';
+import { alreadyExists, conflict, notFound, preconditionFailed } from './status.ts';
 
 /**
  * One stored version of an object. Stored objects are never mutated: an update stores a new one, so a
@@ -67,7 +67,8 @@ export interface ListFilter {
   predicate?: ((obj: KubeObject) => boolean) | undefined;
 }
 
-type Listener = (event: 'ADDED' | 'MODIFIED' | 'DELETED', stored: StoredObject) => void;
+/** `revision` is the store revision of the change: for a delete, the revision of the delete itself. */
+type Listener = (event: 'ADDED' | 'MODIFIED' | 'DELETED', stored: StoredObject, revision: string) => void;
 
 /** In-memory object storage with a cluster-wide resourceVersion counter, as etcd gives kube-apiserver. */
 export class SimStore {
@@ -162,11 +163,20 @@ export class SimStore {
     if (this.get(def, ns, input.metadata.name)) throw alreadyExists(def, input.metadata.name);
   }
 
-  /** Checks what an update would check (exists; uid and a non-empty resourceVersion match), without updating. */
-  checkUpdate(def: ResourceDef, input: KubeObject): StoredObject {
+  /**
+   * Checks what an update would check, without updating. The order is the registry's: etcd3's
+   * `GuaranteedUpdate` checks the uid precondition a PUT carries in `metadata.uid` against the stored object
+   * first — an object that no longer exists has no uid, so a writer holding a deleted lease's uid gets 409,
+   * not a silent re-create (k8s.io/apiserver `pkg/storage/etcd3/store.go`, `pkg/storage/interfaces.go`
+   * `Preconditions.Check`, and `pkg/registry/rest/update.go` `DefaultUpdatedObjectInfo.Preconditions`) —,
+   * then the registry's optimistic lock compares resourceVersions (`pkg/registry/generic/registry/store.go`).
+   * Returns undefined when the object does not exist and no uid was given (the caller may create it).
+   */
+  checkUpdate(def: ResourceDef, input: KubeObject): StoredObject | undefined {
     const name = input.metadata.name;
     const current = this.get(def, input.metadata.namespace, name);
-    if (!current) throw notFound(def, name);
+    checkPrecondition(def, name, 'UID', input.metadata.uid, current?.obj.metadata.uid ?? '');
+    if (!current) return undefined;
     const expected = input.metadata.resourceVersion;
     if (expected && expected !== current.obj.metadata.resourceVersion) {
       throw conflict(
@@ -175,7 +185,6 @@ export class SimStore {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    checkPrecondition(def, name, 'UID', input.metadata.uid, current.obj.metadata.uid);
     return current;
   }
 
@@ -186,6 +195,7 @@ export class SimStore {
   update(def: ResourceDef, input: KubeObject): StoredObject {
     const ns = def.namespaced ? input.metadata.namespace : undefined;
     const current = this.checkUpdate(def, input);
+    if (!current) throw notFound(def, input.metadata.name);
     const obj: KubeObject = {
       ...input,
       apiVersion: def.apiVersion,
@@ -196,9 +206,13 @@ export class SimStore {
         namespace: def.namespaced ? ns : undefined,
         uid: current.obj.metadata.uid,
         creationTimestamp: current.obj.metadata.creationTimestamp,
-        resourceVersion: this.nextRevision(),
+        resourceVersion: current.obj.metadata.resourceVersion,
       },
     };
+    // A write that changes nothing is not written: etcd3's GuaranteedUpdate returns the stored object when
+    // the new encoding equals the old one, so the resourceVersion stays and no watch event is sent.
+    if (canonicalJson(obj) === canonicalJson(current.obj)) return current;
+    obj.metadata.resourceVersion = this.nextRevision();
     const stored = new StoredObject(def, obj);
     this.bucket(def).set(stored.key, stored);
     this.emit('MODIFIED', stored);
@@ -214,9 +228,12 @@ export class SimStore {
   ): StoredObject {
     const current = this.get(def, namespace, name);
     if (!current) throw notFound(def, name);
+    // `rest.BeforeDelete` checks both preconditions against the stored object before the conditional delete,
+    // with its own wording (k8s.io/apiserver `pkg/registry/rest/delete.go`).
     const meta = current.obj.metadata;
-    checkPrecondition(def, name, 'UID', pre.uid, meta.uid);
-    checkPrecondition(def, name, 'ResourceVersion', pre.resourceVersion, meta.resourceVersion);
+    if (pre.uid && pre.uid !== meta.uid) throw preconditionFailed(def, name, 'UID', pre.uid, meta.uid);
+    if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion)
+      throw preconditionFailed(def, name, 'ResourceVersion', pre.resourceVersion, meta.resourceVersion);
     return current;
   }
 
@@ -234,8 +251,7 @@ export class SimStore {
     const current = this.checkDelete(def, namespace, name, pre);
     this.bucket(def).delete(current.key);
     this.sortedKeys.delete(def);
-    this.nextRevision();
-    this.emit('DELETED', current);
+    this.emit('DELETED', current, this.nextRevision());
     if (def === nodes) this.collectDependents(current.obj.metadata.uid);
     return current;
   }
@@ -254,7 +270,22 @@ export class SimStore {
     return String(this.revision);
   }
 
-  private emit(event: 'ADDED' | 'MODIFIED' | 'DELETED', stored: StoredObject): void {
-    for (const l of this.listeners) l(event, stored);
+  private emit(
+    event: 'ADDED' | 'MODIFIED' | 'DELETED',
+    stored: StoredObject,
+    revision = stored.obj.metadata.resourceVersion ?? this.resourceVersion,
+  ): void {
+    for (const l of this.listeners) l(event, stored, revision);
   }
+}
+
+/** JSON with object keys sorted, so two encodings of one object compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }

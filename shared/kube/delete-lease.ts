@@ -20,8 +20,12 @@ export type LeaseIdentity = Pick<LeaseRecord, 'namespace' | 'name' | 'uid' | 're
 /**
  * Deletes a lease exactly as it was listed: `preconditions {uid, resourceVersion}` make the apiserver
  * delete it only if nothing changed since, atomically at one etcd revision, so a lease renewed between
- * list and delete is never deleted. Dry-run sends `dryRun=All`: the server checks RBAC and preconditions
+ * list and delete is never deleted. Dry-run sets `dryRun: ["All"]`: the server checks RBAC and preconditions
  * for real and deletes nothing.
+ *
+ * Every option goes in the DeleteOptions body, none in the query: kube-apiserver's `DeleteResource`
+ * (k8s.io/apiserver `pkg/endpoints/handlers/delete.go`) decodes the body when there is one and reads the
+ * query only when the body is empty, so a `?dryRun=All` next to a body is ignored and the lease deleted.
  */
 export async function deleteLease(
   client: KubeClient,
@@ -37,16 +41,11 @@ export async function deleteLease(
       ),
     };
   }
-  const body: V1DeleteOptions = {
-    apiVersion: 'v1',
-    kind: 'DeleteOptions',
-    preconditions: { uid: lease.uid, resourceVersion: lease.resourceVersion },
-  };
+  const body = deleteOptions(lease.uid, lease.resourceVersion, options.dryRun);
   try {
     const res = await client.request({
       method: 'DELETE',
       path: `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(lease.namespace)}/leases/${encodeURIComponent(lease.name)}`,
-      query: options.dryRun ? { dryRun: 'All' } : {},
       body,
       operation: `delete lease ${lease.namespace}/${lease.name}`,
       allowStatuses: [403, 404, 409],
@@ -65,4 +64,18 @@ export async function deleteLease(
   } catch (error) {
     return { result: 'failed', error: error as Error };
   }
+}
+
+/**
+ * The DeleteOptions body of a lease delete. `meta.k8s.io/v1` is the group the apiserver decodes DeleteOptions
+ * in (k8s.io/apimachinery `pkg/apis/meta/internalversion/register.go` registers it unversioned, so any
+ * apiVersion decodes; this one is the canonical name).
+ */
+export function deleteOptions(uid: string, resourceVersion: string, dryRun: boolean): V1DeleteOptions {
+  return {
+    apiVersion: 'meta.k8s.io/v1',
+    kind: 'DeleteOptions',
+    preconditions: { uid, resourceVersion },
+    ...(dryRun ? { dryRun: ['All'] } : {}),
+  };
 }

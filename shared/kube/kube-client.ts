@@ -22,6 +22,7 @@ import {
   ClusterUnreachableError,
   ConfigError,
 } from '../errors.ts';
+import { userAgent } from '../version.ts';
 import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelayMs } from './retry-policy.ts';
 import { ServerClock } from './server-clock.ts';
 
@@ -153,6 +154,7 @@ export class KubeClient {
       if (value !== undefined && value !== '') ctx.setQueryParam(name, String(value));
     }
     ctx.setHeaderParam('Accept', req.accept ?? 'application/json');
+    ctx.setHeaderParam('User-Agent', USER_AGENT);
     if (req.body !== undefined) {
       ctx.setHeaderParam('Content-Type', 'application/json');
       ctx.setBody(JSON.stringify(req.body));
@@ -225,6 +227,8 @@ export class KubeClient {
     );
   }
 }
+
+const USER_AGENT = userAgent();
 
 interface Failure {
   kind: ClusterErrorKind;

@@ -352,7 +352,7 @@ describe('deleting with preconditions', () => {
 
     expect(outcome).toMatchObject({
       result: 'changed',
-      message: expect.stringContaining('Precondition failed: ResourceVersion'),
+      message: expect.stringContaining('the ResourceVersion in the precondition'),
     });
     expect(exists(sim, lease)).toBe(true);
   });
@@ -371,7 +371,7 @@ describe('deleting with preconditions', () => {
 
     expect(outcome).toMatchObject({
       result: 'changed',
-      message: expect.stringContaining('Precondition failed: UID'),
+      message: expect.stringContaining('the UID in the precondition'),
     });
     expect(exists(sim, lease)).toBe(true);
   });

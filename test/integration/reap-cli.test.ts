@@ -413,7 +413,8 @@ describe('lease-reaper reap', () => {
       expect(actions.map((a) => [key(a), a.outcome, a.dryRun])).toEqual(
         expectedPlan.map((k) => [k, 'changed', dryRun]),
       );
-      for (const a of actions) expect(a.detail).toMatch(/Precondition failed: ResourceVersion/);
+      for (const a of actions)
+        expect(a.detail).toMatch(/the ResourceVersion in the precondition \(\d+\) does not match/);
       for (const k of expectedPlan) expect(keysOf(sim).has(k)).toBe(true);
       expect(leaseState(sim)).toEqual(afterRenewal);
     },

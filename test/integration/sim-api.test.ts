@@ -620,7 +620,10 @@ describe('deleting with preconditions through the typed client', () => {
 
     expect(code).toBe(409);
     expect(status).toMatchObject({ reason: 'Conflict', code: 409 });
-    expect(status.message).toContain('Precondition failed: UID in precondition');
+    // rest.BeforeDelete's wording (k8s.io/apiserver pkg/registry/rest/delete.go).
+    expect(status.message).toBe(
+      `Operation cannot be fulfilled on Lease.coordination.k8s.io "lease-000001": the UID in the precondition (00000000-0000-4000-8000-000000000000) does not match the UID in record (${sim.store.get(leases, target.namespace, target.name)?.obj.metadata.uid}). The object might have been deleted and then recreated`,
+    );
     expect(sim.store.get(leases, target.namespace, target.name)).toBeDefined();
   });
 
@@ -642,7 +645,9 @@ describe('deleting with preconditions through the typed client', () => {
 
     expect(code).toBe(409);
     expect(status).toMatchObject({ reason: 'Conflict', code: 409 });
-    expect(status.message).toContain('Precondition failed: ResourceVersion in precondition');
+    expect(status.message).toMatch(
+      /^Operation cannot be fulfilled on Lease\.coordination\.k8s\.io "lease-000001": the ResourceVersion in the precondition \(\d+\) does not match the ResourceVersion in record \(\d+\)\. The object might have been modified$/,
+    );
     expect(sim.store.get(leases, target.namespace, target.name)).toBeDefined();
   });
 
@@ -663,15 +668,15 @@ describe('deleting with preconditions through the typed client', () => {
     expect(sim.store.get(leases, target.namespace, target.name)).toBeUndefined();
   });
 
-  it('leaves the lease in place on a dryRun=All delete', async () => {
+  it('leaves the lease in place on a delete whose DeleteOptions body says dryRun: [All]', async () => {
     const { sim, coordination, lease, target } = await oneLease();
 
     const result = await coordination.deleteNamespacedLease({
       ...target,
       body: {
         preconditions: { uid: lease.metadata?.uid, resourceVersion: lease.metadata?.resourceVersion },
+        dryRun: ['All'],
       },
-      dryRun: 'All',
     });
 
     expect(result).toMatchObject({ status: 'Success' });
@@ -680,14 +685,27 @@ describe('deleting with preconditions through the typed client', () => {
     );
   });
 
+  it('ignores ?dryRun=All when a body is sent, and deletes, as kube-apiserver does (handlers/delete.go)', async () => {
+    const { sim, coordination, lease, target } = await oneLease();
+
+    await coordination.deleteNamespacedLease({
+      ...target,
+      body: {
+        preconditions: { uid: lease.metadata?.uid, resourceVersion: lease.metadata?.resourceVersion },
+      },
+      dryRun: 'All',
+    });
+
+    expect(sim.store.get(leases, target.namespace, target.name)).toBeUndefined();
+  });
+
   it('checks preconditions on a dryRun=All delete too', async () => {
     const { sim, coordination, target } = await oneLease();
 
     const { code } = await failure(
       coordination.deleteNamespacedLease({
         ...target,
-        body: { preconditions: { uid: '00000000-0000-4000-8000-000000000000' } },
-        dryRun: 'All',
+        body: { preconditions: { uid: '00000000-0000-4000-8000-000000000000' }, dryRun: ['All'] },
       }),
     );
 

@@ -117,13 +117,30 @@ describe('SimStore.create', () => {
     expect(store.get(nodes, undefined, 'n1')).toBe(node);
   });
 
+  it('writes nothing for an update that changes nothing: same resourceVersion, no event (etcd3 GuaranteedUpdate)', () => {
+    const store = newStore(NODE_LEASE_NS);
+    const created = store.create(leases, leaseObj(NODE_LEASE_NS, 'n1'));
+    const events: string[] = [];
+    store.onChange((event) => events.push(event));
+    const before = store.resourceVersion;
+
+    const same = store.update(leases, { ...created.obj, metadata: { ...created.obj.metadata } });
+
+    expect(same.obj.metadata.resourceVersion).toBe(created.obj.metadata.resourceVersion);
+    expect(store.resourceVersion).toBe(before);
+    expect(events).toEqual([]);
+    expect(store.update(leases, changed(created.obj)).obj.metadata.resourceVersion).not.toBe(
+      created.obj.metadata.resourceVersion,
+    );
+  });
+
   it('tells listeners about creates, updates and deletes', () => {
     const store = newStore(NODE_LEASE_NS);
     const events: string[] = [];
     const off = store.onChange((event, stored) => events.push(`${event} ${stored.key}`));
 
     const created = store.create(leases, leaseObj(NODE_LEASE_NS, 'n1'));
-    store.update(leases, created.obj);
+    store.update(leases, changed(created.obj));
     store.delete(leases, NODE_LEASE_NS, 'n1');
     off();
     store.create(leases, leaseObj(NODE_LEASE_NS, 'n2'));
@@ -261,8 +278,9 @@ describe('SimStore.delete', () => {
 
   it('names the failed precondition in the message', () => {
     const { store, uid } = withLease();
+    // rest.BeforeDelete's wording (k8s.io/apiserver pkg/registry/rest/delete.go).
     expect(() => store.delete(leases, NODE_LEASE_NS, 'n1', { uid: 'old' })).toThrow(
-      `Precondition failed: UID in precondition: old, UID in object meta: ${uid}`,
+      `Operation cannot be fulfilled on Lease.coordination.k8s.io "n1": the UID in the precondition (old) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
     );
   });
 
@@ -368,7 +386,7 @@ describe('SimStore resourceVersion', () => {
     note();
     store.create(leases, leaseObj(NODE_LEASE_NS, 'b'));
     note();
-    store.update(leases, a.obj);
+    store.update(leases, changed(a.obj));
     note();
     store.delete(leases, NODE_LEASE_NS, 'b');
     note();
@@ -496,3 +514,8 @@ describe('SimStore.list', () => {
     expect(JSON.parse(stored?.json ?? '{}')).toEqual(stored?.obj);
   });
 });
+
+/** The object with its holder changed, so an update of it really writes. */
+function changed(obj: KubeObject): KubeObject {
+  return { ...obj, spec: { ...(obj.spec as object), holderIdentity: `changed-${Math.random()}` } };
+}
