@@ -20,6 +20,7 @@ interface SimFlags {
   renew: boolean;
   continueTtl: number;
   tls: boolean;
+  realistic: boolean;
 }
 
 /** `lease-reaper sim`: serve a simulated cluster until interrupted. */
@@ -77,6 +78,11 @@ export function simCommand(): Command {
     .option('--no-renew', 'do not renew leases (every lease goes stale in time)')
     .option('--continue-ttl <seconds>', 'how long continue tokens stay valid', count, 300)
     .option('--no-tls', 'serve plain HTTP (clients must then skip TLS verification)')
+    .option(
+      '--realistic',
+      'behave like a real kube-apiserver on the wire: gzip over 128 KiB, APF headers and 429s',
+      false,
+    )
     .action(async (flags: SimFlags) => {
       const scenario: ScenarioSpec = {
         ...defaultScenario,
@@ -97,6 +103,7 @@ export function simCommand(): Command {
         renew: flags.renew,
         continueTtlMs: flags.continueTtl * 1000,
         tls: flags.tls,
+        realistic: flags.realistic,
       });
       if (flags.kubeconfigOut) await sim.writeKubeconfig(flags.kubeconfigOut);
       if (flags.readOnlyKubeconfigOut)

@@ -1,22 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorParseError,
-} from '../shared/selectors.ts';
+import { reviewSelfAccess, selfSubjectAccessReviewPath } from './access-review.ts';
 import { decodeDeleteOptions } from './delete-options.ts';
 import { discoveryDocument, findResource } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
+import { fieldSelectorFor, matchesFields, selectableFields } from './field-selector.ts';
 import type { KubeObject } from './kube-object.ts';
+import { matchesLabels, parseLabelSelector, SelectorError } from './label-selector.ts';
+import { warningHeader } from './lease-codec.ts';
+import {
+  checkLeaseName,
+  decodeLeaseRequest,
+  dryRunCreated,
+  leaseToCreate,
+  leaseToUpdate,
+  validateLease,
+} from './lease-validation.ts';
+import { parseListOptions, serveList, trackHistory, validateListOptions } from './list-options.ts';
 import type { ListSnapshots } from './list-snapshots.ts';
-import { fieldValue, leases, type ResourceDef } from './resources.ts';
+import { genericSchema, managerOrUserAgent, recordUpdate } from './managed-fields.ts';
+import { contentTypeOf, listBody, negotiate, objectBody } from './negotiation.ts';
+import { openApiResponse } from './openapi.ts';
+import { patchResource, readPatchBody } from './patch.ts';
+import { markRealistic, type Realism, rejectByApf, setApfHeaders, writeResponse } from './realism.ts';
+import { leases, type ResourceDef } from './resources.ts';
 import {
   badRequest,
   forbidden,
-  invalid,
   methodNotAllowed,
   notFound,
   StatusError,
@@ -25,7 +35,7 @@ import {
   unauthorized,
 } from './status.ts';
 import type { SimStore, StoredObject } from './store.ts';
-import { renderTable } from './table.ts';
+import { queryBool, WatchHub } from './watch.ts';
 
 /** An RBAC PolicyRule, as a ClusterRole holds it (`*` matches anything). */
 export interface SimPolicyRule {
@@ -62,14 +72,6 @@ export const allVerbs: ReadonlySet<string> = new Set([
   'deletecollection',
 ]);
 
-type Representation = 'object' | 'metadata' | 'table';
-
-const contentTypes: Record<Representation, string> = {
-  object: 'application/json',
-  metadata: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
-  table: 'application/json;as=Table;v=v1;g=meta.k8s.io',
-};
-
 /** Paths any caller may read, as kube-apiserver allows them to system:unauthenticated. */
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
@@ -77,6 +79,8 @@ interface Route {
   def: ResourceDef;
   namespace?: string | undefined;
   name?: string | undefined;
+  /** The deprecated `/watch/` path prefix (requestinfo.go: its GET is the watch verb, also with a name). */
+  legacyWatch?: boolean;
 }
 
 export interface ApiServerDeps {
@@ -86,13 +90,18 @@ export interface ApiServerDeps {
   snapshots: ListSnapshots;
   /** host:port, for discovery's serverAddressByClientCIDRs. */
   serverAddress: () => string;
+  /** Real-server wire behaviour (gzip, Warning and APF headers); off when absent. */
+  realism?: Realism | undefined;
 }
 
 /** The request handler of the simulated kube-apiserver: faults, authentication, discovery, resources. */
 export function createApiHandler(deps: ApiServerDeps) {
   const { store, faults, users, snapshots } = deps;
+  trackHistory(store, snapshots);
+  const watches = new WatchHub(store);
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    markRealistic(res, deps.realism);
     const url = new URL(req.url ?? '/', 'https://sim.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
     const continueToken = url.searchParams.get('continue') ?? '';
@@ -105,6 +114,8 @@ export function createApiHandler(deps: ApiServerDeps) {
           return;
         case 'throttle': {
           const seconds = fault.failure.retryAfterSeconds;
+          // A realistic cluster rejects as API Priority and Fairness does (sim/realism.ts).
+          if (rejectByApf(res, seconds, new Date(store.clock()).toUTCString())) return;
           return sendStatus(res, store, tooManyRequests(seconds), { 'Retry-After': String(seconds) });
         }
         case 'error':
@@ -124,6 +135,14 @@ export function createApiHandler(deps: ApiServerDeps) {
 
       const user = authenticate(req, users);
       if (!user) throw unauthorized();
+      setApfHeaders(res);
+
+      // sim/openapi.ts: /openapi/v3 and its group-version documents, for any authenticated caller.
+      const openApi = openApiResponse(url.pathname, url.searchParams);
+      if (openApi) {
+        const type = openApi.headers['Content-Type'] ?? 'application/json';
+        return send(res, store, openApi.status, openApi.body, type, openApi.headers);
+      }
 
       const discovery = discoveryDocument(url.pathname, deps.serverAddress());
       if (discovery !== undefined) {
@@ -132,10 +151,13 @@ export function createApiHandler(deps: ApiServerDeps) {
         return sendJson(res, store, 200, JSON.stringify(discovery));
       }
 
+      if (url.pathname === selfSubjectAccessReviewPath)
+        return sendJson(res, store, 201, JSON.stringify(await reviewSelfAccess(req, method, user, allowed)));
+
       const route = parseRoute(url.pathname);
       if (!route) throw notFoundPath();
       const verb = verbOf(method, route, url);
-      if (!route.def.verbs.includes(verb) && verb !== 'watch') {
+      if (!route.def.verbs.includes(verb)) {
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
       }
       if (!allowed(user, route.def.group, route.def.resource, verb))
@@ -143,102 +165,112 @@ export function createApiHandler(deps: ApiServerDeps) {
 
       switch (verb) {
         case 'list':
-          return list(req, res, route, url, continueToken);
+          return await list(req, res, route, url, continueToken);
         case 'get':
-          return get(req, res, route);
+          return get(req, res, route, url);
         case 'create':
           return await create(req, res, route, url);
         case 'update':
           return await update(req, res, route, url);
+        case 'patch':
+          return await patch(req, res, route, url);
         case 'delete':
           return await remove(req, res, route, url);
         case 'deletecollection':
           return await removeCollection(req, res, route, url);
+        case 'watch':
+          // sim/watch.ts: handlers/get.go ListResource with watch, served from the watch cache.
+          return await watches.serve(req, res, {
+            def: route.def,
+            namespace: route.namespace,
+            name: route.legacyWatch ? route.name : undefined,
+            query: url.searchParams,
+            accept: req.headers.accept,
+            predicate: selectorPredicate(route.def, url),
+          });
         default:
-          throw methodNotAllowed('watch is not supported by the simulated cluster');
+          throw methodNotAllowed(`the server does not allow this method on the requested resource`);
       }
     } catch (err) {
       if (err instanceof StatusError) return sendStatus(res, store, err);
-      if (err instanceof SelectorParseError) return sendStatus(res, store, badRequest(err.message));
+      if (err instanceof SelectorError) return sendStatus(res, store, badRequest(err.message));
       return sendStatus(res, store, serverError(500));
     }
   };
 
-  function list(
+  async function list(
     req: IncomingMessage,
     res: ServerResponse,
     route: Route,
     url: URL,
     continueToken: string,
-  ): void {
+  ): Promise<void> {
     const labelSel = url.searchParams.get('labelSelector') ?? '';
     const fieldSel = url.searchParams.get('fieldSelector') ?? '';
     const labelReqs = labelSel ? parseLabelSelector(labelSel) : [];
-    const fieldReqs = fieldSel
-      ? parseFieldSelector(fieldSel, route.def.fields, route.def.fieldLabelConversion)
-      : [];
-    const limit = parseLimit(url.searchParams.get('limit'));
+    const fieldReqs = fieldSel ? fieldSelectorFor(route.def, fieldSel) : [];
     // The apiserver only counts remaining items when it can do so cheaply: no selectors.
     const withCount = labelReqs.length === 0 && fieldReqs.length === 0;
-
-    const page = continueToken
-      ? snapshots.next(continueToken, limit, withCount)
-      : snapshots.first(
-          store.list(route.def, {
-            namespace: route.namespace,
-            predicate:
-              labelReqs.length || fieldReqs.length
-                ? (o: KubeObject) =>
-                    matchesLabels(labelReqs, o.metadata.labels) &&
-                    matchesFields(fieldReqs, (f) => fieldValue(o, f))
-                : undefined,
-          }),
-          store.resourceVersion,
-          limit,
-          withCount,
-        );
+    // handlers/get.go ListResource: negotiate (406), decode and validate the list options (400, 422),
+    // read (sim/list-options.ts), then convert (sim/negotiation.ts).
+    const conversion = negotiate(req.headers.accept);
+    const options = parseListOptions(url);
+    validateListOptions(options);
+    const predicate =
+      labelReqs.length || fieldReqs.length
+        ? (o: KubeObject) =>
+            matchesLabels(labelReqs, o.metadata.labels) &&
+            matchesFields(fieldReqs, selectableFields(route.def, o))
+        : undefined;
+    const page = await serveList(
+      store,
+      snapshots,
+      { def: route.def, namespace: route.namespace, predicate, withCount },
+      { ...options, continueToken },
+    );
 
     const metadata = {
       resourceVersion: page.resourceVersion,
       ...(page.continueToken ? { continue: page.continueToken } : {}),
       ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
     };
-    const as = representation(req);
-    if (as === 'table') {
-      send(res, store, 200, renderTable(route.def, page.items, metadata, store.clock()), contentTypes.table);
-      return;
-    }
-    const itemsJson = page.items.map((s) => (as === 'metadata' ? s.metadataJson : s.json)).join(',');
-    const head =
-      as === 'metadata'
-        ? '{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1"'
-        : `{"kind":"${route.def.listKind}","apiVersion":"${route.def.apiVersion}"`;
+    const body = listBody(route.def, page.items, metadata, conversion, url, store.clock());
+    send(res, store, 200, body, contentTypeOf(conversion));
+  }
+
+  function get(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): void {
+    const conversion = negotiate(req.headers.accept);
+    const stored = mustGet(route);
     send(
       res,
       store,
       200,
-      `${head},"metadata":${JSON.stringify(metadata)},"items":[${itemsJson}]}`,
-      contentTypes[as],
+      objectBody(route.def, stored, conversion, url, store.clock()),
+      contentTypeOf(conversion),
     );
   }
 
-  function get(req: IncomingMessage, res: ServerResponse, route: Route): void {
-    const stored = mustGet(route);
-    const as = representation(req);
-    if (as === 'table') {
-      const meta = { resourceVersion: stored.obj.metadata.resourceVersion };
-      send(res, store, 200, renderTable(route.def, [stored], meta, store.clock()), contentTypes.table);
-      return;
-    }
-    sendJson(res, store, 200, as === 'metadata' ? stored.metadataJson : stored.json);
-  }
-
   async function create(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
+    if (route.def === leases) {
+      // sim/lease-codec.ts, sim/lease-validation.ts: typed decode (400), fieldValidation warnings,
+      // BeforeCreate, validation (422), the storage resourceVersion check, the re-encoded object.
+      const body = await readRawBody(req);
+      const lease = decodeLeaseRequest(body, url, 'CreateOptions', (w) =>
+        res.setHeader('Warning', w.map(warningHeader)),
+      );
+      const toCreate = leaseToCreate(lease, route.namespace, store.clock());
+      const input = track(req, url, route, undefined, toCreate);
+      if (isDryRun(url, undefined)) {
+        store.checkCreate(route.def, input);
+        return sendJson(res, store, 201, JSON.stringify(dryRunCreated(input)));
+      }
+      return sendJson(res, store, 201, store.create(route.def, input).json);
+    }
     const obj = await readObject(req);
     if (!obj.metadata?.name) throw badRequest('metadata.name: Required value: name is required');
     checkNamespace(obj, route);
-    if (route.def === leases) validateLease(obj);
-    const input = serverOwned({ ...obj, metadata: { ...obj.metadata, namespace: route.namespace } });
+    const owned = serverOwned({ ...obj, metadata: { ...obj.metadata, namespace: route.namespace } });
+    const input = track(req, url, route, undefined, owned);
     if (isDryRun(url, undefined)) {
       store.checkCreate(route.def, input);
       return sendJson(res, store, 201, JSON.stringify(input));
@@ -247,21 +279,25 @@ export function createApiHandler(deps: ApiServerDeps) {
   }
 
   async function update(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
-    const obj = await readObject(req);
-    if (obj.metadata?.name !== route.name) {
-      throw badRequest('the name of the object does not match the name on the URL');
-    }
-    checkNamespace(obj, route);
-    const input = { ...obj, metadata: { ...obj.metadata, namespace: route.namespace } };
+    // Leases: sim/lease-codec.ts decodes the body as the typed v1 Lease (400s, fieldValidation warnings).
+    const isLease = route.def === leases;
+    const obj = isLease
+      ? decodeLeaseRequest(await readRawBody(req), url, 'UpdateOptions', (w) =>
+          res.setHeader('Warning', w.map(warningHeader)),
+        )
+      : await readObject(req);
+    checkLeaseName(obj, route.name, route.namespace);
+    let input: KubeObject = { ...obj, metadata: { ...obj.metadata, namespace: route.namespace } };
     if (route.def === leases) {
-      validateLease(input);
       // Leases allow create-on-update, but no unconditional update of an existing object. A PUT that carries
       // a uid is a precondition on that uid: for a lease that is gone it is a 409, never a create.
-      if (!store.checkUpdate(leases, input)) {
-        const fresh = serverOwned(input);
+      const current = store.checkUpdate(leases, input);
+      if (!current) {
+        const created = leaseToCreate(input, route.namespace, store.clock(), true);
+        const fresh = track(req, url, route, undefined, created);
         if (isDryRun(url, undefined)) {
           store.checkCreate(leases, fresh);
-          return sendJson(res, store, 201, JSON.stringify(fresh));
+          return sendJson(res, store, 201, JSON.stringify(dryRunCreated(fresh)));
         }
         return sendJson(res, store, 201, store.create(leases, fresh).json);
       }
@@ -280,12 +316,53 @@ export function createApiHandler(deps: ApiServerDeps) {
           },
         );
       }
+      // sim/lease-validation.ts: BeforeUpdate and ValidateLeaseUpdate run after the resourceVersion checks.
+      const updated = leaseToUpdate(input, current.obj, route.namespace);
+      input = track(req, url, route, current.obj, updated);
+    } else {
+      const live = store.get(route.def, route.namespace, input.metadata.name)?.obj;
+      input = track(req, url, route, live, input);
     }
     if (isDryRun(url, undefined)) {
       store.checkUpdate(route.def, input);
       return sendJson(res, store, 200, JSON.stringify(input));
     }
     sendJson(res, store, 200, store.update(route.def, input).json);
+  }
+
+  /** sim/managed-fields.ts: the field manager's managedFields for a create (no `live`) or an update. */
+  function track(
+    req: IncomingMessage,
+    url: URL,
+    route: Route,
+    live: KubeObject | undefined,
+    next: KubeObject,
+  ): KubeObject {
+    const manager = managerOrUserAgent(url.searchParams.get('fieldManager'), req.headers['user-agent']);
+    const schema = route.def === leases ? undefined : genericSchema;
+    return recordUpdate(live, next, {
+      manager,
+      apiVersion: route.def.apiVersion,
+      now: store.clock(),
+      schema,
+    });
+  }
+
+  /** sim/patch.ts: handlers/patch.go for JSON, merge and strategic merge patches and server-side apply. */
+  async function patch(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
+    const result = patchResource({
+      store,
+      def: route.def,
+      namespace: route.namespace,
+      name: route.name ?? '',
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+      body: await readPatchBody(req),
+      query: url.searchParams,
+      dryRun: isDryRun(url, undefined),
+      validate: (obj, old) => validateLease(obj, old),
+    });
+    sendJson(res, store, result.code, JSON.stringify(result.object));
   }
 
   async function remove(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
@@ -341,10 +418,10 @@ function selectorPredicate(def: ResourceDef, url: URL): ((o: KubeObject) => bool
   const labelSel = url.searchParams.get('labelSelector') ?? '';
   const fieldSel = url.searchParams.get('fieldSelector') ?? '';
   const labelReqs = labelSel ? parseLabelSelector(labelSel) : [];
-  const fieldReqs = fieldSel ? parseFieldSelector(fieldSel, def.fields, def.fieldLabelConversion) : [];
+  const fieldReqs = fieldSel ? fieldSelectorFor(def, fieldSel) : [];
   if (labelReqs.length === 0 && fieldReqs.length === 0) return undefined;
   return (o: KubeObject) =>
-    matchesLabels(labelReqs, o.metadata.labels) && matchesFields(fieldReqs, (f) => fieldValue(o, f));
+    matchesLabels(labelReqs, o.metadata.labels) && matchesFields(fieldReqs, selectableFields(def, o));
 }
 
 function authenticate(req: IncomingMessage, users: ReadonlyMap<string, SimUser>): SimUser | undefined {
@@ -369,6 +446,16 @@ function parseRoute(pathname: string): Route | undefined {
   } else {
     return undefined;
   }
+  // requestinfo.go: `/watch/` after the group version is the deprecated watch path prefix.
+  const legacyWatch = rest[0] === 'watch';
+  if (legacyWatch) {
+    const route = parseResourcePath(group, rest.slice(1));
+    return route && { ...route, legacyWatch };
+  }
+  return parseResourcePath(group, rest);
+}
+
+function parseResourcePath(group: string, rest: string[]): Route | undefined {
   if (rest[0] === 'namespaces' && rest.length >= 3 && rest.length <= 4) {
     const def = findResource(group, rest[2] ?? '');
     if (!def?.namespaced) return undefined;
@@ -383,39 +470,25 @@ function parseRoute(pathname: string): Route | undefined {
 }
 
 function verbOf(method: string, route: Route, url: URL): string {
+  // The deprecated watch paths are installed for GET only (endpoints/installer.go).
+  if (route.legacyWatch && method !== 'GET') return 'unsupported';
   switch (method) {
     case 'GET':
+      if (route.legacyWatch) return 'watch';
       if (route.name) return 'get';
-      return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
-        ? 'watch'
-        : 'list';
+      // requestinfo.go decodes ListOptions: `watch` is a bool as the parameter codec reads one.
+      return queryBool(url.searchParams.get('watch')) ? 'watch' : 'list';
     case 'POST':
       return route.name ? 'unsupported' : 'create';
     case 'PUT':
       return route.name ? 'update' : 'unsupported';
+    case 'PATCH':
+      return route.name ? 'patch' : 'unsupported';
     case 'DELETE':
       return route.name ? 'delete' : 'deletecollection';
     default:
       return method.toLowerCase();
   }
-}
-
-function representation(req: IncomingMessage): Representation {
-  // The first acceptable representation wins, as in the apiserver's content negotiation.
-  for (const part of (req.headers.accept ?? '').split(',')) {
-    if (/as=Table/.test(part) && /g=meta\.k8s\.io/.test(part)) return 'table';
-    if (/as=PartialObjectMetadataList/.test(part) || /as=PartialObjectMetadata\b/.test(part))
-      return 'metadata';
-    if (/application\/json\s*(;|$)/.test(part) || part.includes('*/*')) return 'object';
-  }
-  return 'object';
-}
-
-function parseLimit(raw: string | null): number {
-  if (!raw) return 0;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid limit: ${raw}`);
-  return n;
 }
 
 function isDryRun(url: URL, bodyDryRun: string[] | undefined): boolean {
@@ -430,52 +503,6 @@ function isDryRun(url: URL, bodyDryRun: string[] | undefined): boolean {
 function serverOwned(obj: KubeObject): KubeObject {
   const { uid: _uid, resourceVersion: _rv, creationTimestamp: _created, ...metadata } = obj.metadata;
   return { ...obj, metadata };
-}
-
-const microTimeFormat = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * What kube-apiserver checks on a lease write: MicroTime fields decode only with exactly six fractional
- * digits (400 from the decoder — a JavaScript Date's three digits fail), and validation wants a positive
- * duration and non-negative transitions (422).
- */
-function validateLease(obj: KubeObject): void {
-  const spec = (obj.spec ?? {}) as Record<string, unknown>;
-  for (const field of ['renewTime', 'acquireTime'] as const) {
-    const v = spec[field];
-    if (v !== undefined && v !== null && (typeof v !== 'string' || !microTimeFormat.test(v))) {
-      throw badRequest(
-        `Lease in version "v1" cannot be handled as a Lease: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse as RFC3339 with microseconds`,
-      );
-    }
-  }
-  const name = obj.metadata.name;
-  const duration = spec.leaseDurationSeconds;
-  if (
-    duration !== undefined &&
-    duration !== null &&
-    (!Number.isInteger(duration) || (duration as number) <= 0)
-  ) {
-    throw invalid(
-      leases,
-      name,
-      'spec.leaseDurationSeconds',
-      `Invalid value: ${JSON.stringify(duration)}: must be greater than 0`,
-    );
-  }
-  const transitions = spec.leaseTransitions;
-  if (
-    transitions !== undefined &&
-    transitions !== null &&
-    (!Number.isInteger(transitions) || (transitions as number) < 0)
-  ) {
-    throw invalid(
-      leases,
-      name,
-      'spec.leaseTransitions',
-      `Invalid value: ${JSON.stringify(transitions)}: must be greater than or equal to 0`,
-    );
-  }
 }
 
 function checkNamespace(obj: KubeObject, route: Route): void {
@@ -535,13 +562,12 @@ function send(
 ) {
   // The Date header carries the simulated cluster's clock, so clients can measure skew against it.
   res.sendDate = false;
-  res.writeHead(code, {
-    'Content-Type': contentType,
-    'Content-Length': Buffer.byteLength(body),
-    Date: new Date(store.clock()).toUTCString(),
-    ...headers,
-  });
-  res.end(body);
+  writeResponse(
+    res,
+    code,
+    { 'Content-Type': contentType, Date: new Date(store.clock()).toUTCString(), ...headers },
+    body,
+  );
 }
 
 function sendJson(res: ServerResponse, store: SimStore, code: number, body: string) {
@@ -554,5 +580,11 @@ function sendStatus(
   err: StatusError,
   headers: Record<string, string> = {},
 ) {
-  send(res, store, err.code, JSON.stringify(err.toStatus()), 'application/json', headers);
+  // responsewriters ErrorNegotiated: a Status that names a retry delay also sets Retry-After.
+  const retry = err.details?.retryAfterSeconds;
+  const retryHeader: Record<string, string> = retry && retry > 0 ? { 'Retry-After': String(retry) } : {};
+  send(res, store, err.code, JSON.stringify(err.toStatus()), 'application/json', {
+    ...retryHeader,
+    ...headers,
+  });
 }

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { allVerbs, createApiHandler, readOnlyVerbs, type SimPolicyRule, type SimUser } from './api-server.ts';
 import { FaultInjector } from './faults.ts';
 import { ListSnapshots } from './list-snapshots.ts';
+import { createRealism } from './realism.ts';
 import { Renewer } from './renewer.ts';
 import { buildScenario, type ScenarioSpec, type SeededReport } from './scenario.ts';
 import { SimStore } from './store.ts';
@@ -30,6 +31,18 @@ export interface SimClusterOptions {
   /** More bearer tokens, e.g. a user without `list` to exercise 403 on reads. */
   /** More callers: with `rules`, authorized like RBAC (group, resource, verb); else by verbs alone. */
   extraUsers?: { token: string; name: string; verbs?: readonly string[]; rules?: readonly SimPolicyRule[] }[];
+  /**
+   * Behave like a real kube-apiserver on the wire (default false): gzip for responses over 128 KiB when
+   * the client accepts it, chunked bodies, API Priority and Fairness headers and 429s (sim/realism.ts).
+   */
+  realistic?: boolean;
+}
+
+/** One request as the simulated apiserver received it (without its body). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Readonly<http.IncomingHttpHeaders>;
 }
 
 export interface SimKubeconfigOptions {
@@ -41,6 +54,8 @@ export interface SimKubeconfigOptions {
 /** A running simulated cluster: a kube-apiserver-compatible HTTPS server over an in-memory store. */
 export class SimCluster {
   readonly renewer: Renewer | undefined;
+  /** The requests received so far (the last 10,000), oldest first. */
+  requests: readonly RecordedRequest[] = [];
 
   constructor(
     readonly name: string,
@@ -141,8 +156,22 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   }
 
   let address = '';
-  const handler = createApiHandler({ store, faults, users, snapshots, serverAddress: () => address });
-  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void handler(req, res);
+  const handler = createApiHandler({
+    store,
+    faults,
+    users,
+    snapshots,
+    serverAddress: () => address,
+    realism: options.realistic ? createRealism(seed) : undefined,
+  });
+  const requests: RecordedRequest[] = [];
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // What clients sent, as an apiserver's audit log would show it: method, URL and headers, the last
+    // 10,000 requests.
+    if (requests.length >= 10_000) requests.shift();
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+    void handler(req, res);
+  };
   const useTls = options.tls ?? true;
   const tls = useTls ? await generateSimTls() : undefined;
   const server = tls
@@ -163,5 +192,18 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   address = `${host}:${port}`;
   const url = `${useTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return new SimCluster(name, url, tls?.caCertPem, tokens, store, faults, snapshots, seeded, renewer, server);
+  const cluster = new SimCluster(
+    name,
+    url,
+    tls?.caCertPem,
+    tokens,
+    store,
+    faults,
+    snapshots,
+    seeded,
+    renewer,
+    server,
+  );
+  cluster.requests = requests;
+  return cluster;
 }

@@ -1,3 +1,4 @@
+import { authorizationGroup, authorizationResources } from './access-review.ts';
 import { allResources, type ResourceDef } from './resources.ts';
 
 /**
@@ -34,7 +35,8 @@ function resourceList(groupVersion: string, defs: readonly ResourceDef[]) {
   };
 }
 
-const groups = [...new Set(allResources.map(groupOf).filter((g) => g !== ''))];
+// authorization.k8s.io serves SelfSubjectAccessReview (sim/access-review.ts), which has no stored objects.
+const groups = [...new Set([...allResources.map(groupOf).filter((g) => g !== ''), authorizationGroup])];
 
 const apiGroup = (name: string) => ({
   name,
@@ -60,11 +62,13 @@ export function discoveryDocument(path: string, serverAddress: string): unknown 
   if (path === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
   for (const g of groups) {
     if (path === `/apis/${g}`) return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(g) };
-    if (path === `/apis/${g}/v1`)
+    if (path === `/apis/${g}/v1`) {
+      if (g === authorizationGroup) return authorizationResources;
       return resourceList(
         `${g}/v1`,
         allResources.filter((d) => d.group === g),
       );
+    }
   }
   return undefined;
 }

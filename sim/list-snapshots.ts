@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, continueExpired } from './status.ts';
+import type { RevisionHistory } from './list-history.ts';
+import { badRequest, StatusError } from './status.ts';
 import type { StoredObject } from './store.ts';
 
 /**
@@ -22,6 +23,44 @@ interface TokenBody {
   id: string;
 }
 
+/**
+ * A continue token as kube-apiserver writes one (staging/src/k8s.io/apiserver/pkg/storage/continue.go:
+ * base64url of `{"v":"meta.k8s.io/v1","rv":…,"start":…}`). `rv: -1` is the inconsistent continuation that
+ * etcd3/errors.go handleCompactedErrorForPaging hands out: it resumes at `start` from the latest revision.
+ */
+export interface InconsistentToken {
+  v: 'meta.k8s.io/v1';
+  rv: -1;
+  start: string;
+}
+
+/** Reads a token that continues from the current state (`rv` -1), or undefined for any other token. */
+export function decodeInconsistent(token: string): InconsistentToken | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<InconsistentToken>;
+    if (body?.v === 'meta.k8s.io/v1' && body.rv === -1 && typeof body.start === 'string') {
+      return body as InconsistentToken;
+    }
+  } catch {
+    // not one
+  }
+  return undefined;
+}
+
+/**
+ * 410 Expired for a continue token whose snapshot is compacted, carrying a token that continues the list
+ * from the current state (etcd3/errors.go handleCompactedErrorForPaging and its inconsistentContinue
+ * message; the token goes in the Status's `metadata.continue`).
+ */
+export const continueExpiredInconsistent = (start: string) =>
+  new StatusError(
+    410,
+    'Expired',
+    'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+    undefined,
+    { continue: Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: -1, start })).toString('base64url') },
+  );
+
 export interface Page {
   items: readonly StoredObject[];
   resourceVersion: string;
@@ -31,6 +70,8 @@ export interface Page {
 
 export class ListSnapshots {
   private readonly snapshots = new Map<string, Snapshot>();
+  /** The store's recent revisions, for lists at an exact older resourceVersion (set by the API server). */
+  history: RevisionHistory | undefined;
 
   constructor(
     private readonly clock: () => number,
@@ -39,9 +80,13 @@ export class ListSnapshots {
     private readonly maxSnapshots = 256,
   ) {}
 
-  /** Forgets every snapshot: outstanding continue tokens now get 410 (as after an etcd compaction). */
+  /**
+   * Forgets every snapshot and compacts the history: outstanding continue tokens and lists at an older
+   * resourceVersion now get 410 (as after an etcd compaction).
+   */
   expireAll(): void {
     this.snapshots.clear();
+    this.history?.compact();
   }
 
   get size(): number {
@@ -63,7 +108,7 @@ export class ListSnapshots {
     const snap = this.snapshots.get(body.id);
     if (!snap || this.clock() - snap.createdAt > this.ttlMs) {
       this.snapshots.delete(body.id);
-      throw continueExpired();
+      throw continueExpiredInconsistent(body.start);
     }
     return this.slice(body.id, snap.items, snap.resourceVersion, body.offset, limit, withCount);
   }
@@ -119,7 +164,12 @@ function encode(body: TokenBody): string {
 function decode(token: string): TokenBody {
   try {
     const body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
-    if (body.v === 'meta.k8s.io/v1' && typeof body.id === 'string' && typeof body.offset === 'number') {
+    if (
+      body.v === 'meta.k8s.io/v1' &&
+      typeof body.id === 'string' &&
+      typeof body.offset === 'number' &&
+      typeof body.start === 'string'
+    ) {
       return body as TokenBody;
     }
   } catch {

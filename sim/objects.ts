@@ -1,3 +1,4 @@
+import { eksNode, kubeletLeaseManagedFields } from './eks-node.ts';
 import { type KubeObject, microTime, rfc3339 } from './kube-object.ts';
 import type { SeededRandom } from './random.ts';
 
@@ -8,28 +9,10 @@ import type { SeededRandom } from './random.ts';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
-/** Container images a node reports; one shared array, as nodes of a pool pull the same images. */
-const nodeImages = [
-  'amazon/aws-node:v1.19.2',
-  'amazon/aws-network-policy-agent:v1.1.6',
-  'eks/kube-proxy:v1.32.0-eksbuild.2',
-  'eks/coredns:v1.11.4-eksbuild.2',
-  'ebs-csi-driver/aws-ebs-csi-driver:v1.38.1',
-  'eks-distro/kubernetes-csi/livenessprobe:v2.14.0',
-  'eks-distro/kubernetes-csi/node-driver-registrar:v2.12.0',
-  'eks/pause:3.10',
-  'prometheus/node-exporter:v1.8.2',
-  'fluent/fluent-bit:3.2.2',
-  'datadog/agent:7.60.0',
-  'istio/proxyv2:1.24.2',
-].map((image, i) => ({
-  names: [
-    `602401143452.dkr.ecr.us-east-1.amazonaws.com/${image.split(':')[0]}@sha256:${(i + 1).toString(16).padStart(2, '0').repeat(32)}`,
-    `602401143452.dkr.ecr.us-east-1.amazonaws.com/${image}`,
-  ],
-  sizeBytes: 10_000_000 + i * 7_654_321,
-}));
-
+/**
+ * An EKS worker Node (managed node group or Karpenter), shaped as a real one: see sim/eks-node.ts for the
+ * labels, annotations, managedFields and kubelet-written status it carries.
+ */
 export function nodeObject(
   name: string,
   uid: string,
@@ -38,93 +21,7 @@ export function nodeObject(
   nowMs: number,
   ready = true,
 ): KubeObject {
-  const zone = r.pick(['us-east-1a', 'us-east-1b', 'us-east-1c']);
-  const ip = `10.${r.int(0, 256)}.${r.int(0, 256)}.${r.int(1, 255)}`;
-  const heartbeat = rfc3339(nowMs - r.int(0, 30_000));
-  const condition = (type: string, status: string, reason: string, message: string) => ({
-    type,
-    status,
-    lastHeartbeatTime: heartbeat,
-    lastTransitionTime: rfc3339(createdMs),
-    reason,
-    message,
-  });
-  const resources = {
-    cpu: '4',
-    'ephemeral-storage': '83873772Ki',
-    'hugepages-1Gi': '0',
-    'hugepages-2Mi': '0',
-    memory: '16070072Ki',
-    pods: '58',
-  };
-  return {
-    metadata: {
-      name,
-      uid,
-      creationTimestamp: rfc3339(createdMs),
-      labels: {
-        'beta.kubernetes.io/arch': 'amd64',
-        'beta.kubernetes.io/instance-type': 'm6i.xlarge',
-        'beta.kubernetes.io/os': 'linux',
-        'eks.amazonaws.com/capacityType': 'ON_DEMAND',
-        'eks.amazonaws.com/nodegroup': 'general-purpose',
-        'eks.amazonaws.com/nodegroup-image': 'ami-0c2b8ca1dad447f8a',
-        'failure-domain.beta.kubernetes.io/region': 'us-east-1',
-        'failure-domain.beta.kubernetes.io/zone': zone,
-        'k8s.io/cloud-provider-aws': 'a94967527effcefb5f5829f529c0a1b9',
-        'kubernetes.io/arch': 'amd64',
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
-        'node.kubernetes.io/instance-type': 'm6i.xlarge',
-        'topology.ebs.csi.aws.com/zone': zone,
-        'topology.kubernetes.io/region': 'us-east-1',
-        'topology.kubernetes.io/zone': zone,
-      },
-      annotations: {
-        'alpha.kubernetes.io/provided-node-ip': ip,
-        'csi.volume.kubernetes.io/nodeid': `{"ebs.csi.aws.com":"i-0${r.hex(16)}"}`,
-        'node.alpha.kubernetes.io/ttl': '0',
-        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
-      },
-    },
-    spec: { providerID: `aws:///${zone}/i-0${r.hex(16)}` },
-    status: {
-      capacity: resources,
-      allocatable: { ...resources, cpu: '3920m', memory: '15053240Ki' },
-      conditions: [
-        condition(
-          'MemoryPressure',
-          'False',
-          'KubeletHasSufficientMemory',
-          'kubelet has sufficient memory available',
-        ),
-        condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        ready
-          ? condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
-          : condition('Ready', 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'),
-      ],
-      addresses: [
-        { type: 'InternalIP', address: ip },
-        { type: 'InternalDNS', address: `ip-${ip.replaceAll('.', '-')}.ec2.internal` },
-        { type: 'Hostname', address: `ip-${ip.replaceAll('.', '-')}.ec2.internal` },
-      ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-      nodeInfo: {
-        machineID: r.hex(32),
-        systemUUID: r.uuid(),
-        bootID: r.uuid(),
-        kernelVersion: '6.1.119-129.201.amzn2023.x86_64',
-        osImage: 'Amazon Linux 2023.6.20241212',
-        containerRuntimeVersion: 'containerd://1.7.23',
-        kubeletVersion: 'v1.32.0-eks-aeac579',
-        kubeProxyVersion: 'v1.32.0-eks-aeac579',
-        operatingSystem: 'linux',
-        architecture: 'amd64',
-      },
-      images: nodeImages,
-    },
-  };
+  return eksNode({ name, uid, createdMs, nowMs, ready }, r);
 }
 
 /** A kubelet's heartbeat lease: name = node name = holder, owned by its Node, 40 s duration. */
@@ -142,6 +39,7 @@ export function nodeLease(
       ...(owner
         ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: owner.uid }] }
         : {}),
+      managedFields: kubeletLeaseManagedFields(owner?.uid, renewMs),
     },
     spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime(renewMs) },
   };

@@ -1,19 +1,31 @@
+import type { KubeObject } from './kube-object.ts';
 import { microTime } from './kube-object.ts';
 import { nodeLease } from './objects.ts';
 import { leases, nodes } from './resources.ts';
 import type { RenewTarget } from './scenario.ts';
+import { StatusError } from './status.ts';
 import type { SimStore } from './store.ts';
 
 /**
  * Plays the kubelets, apiservers and leader-elected controllers of a simulated cluster: each target lease
  * has its renewTime advanced every `periodMs` (kubelet: 10 s; client-go leaders: 2 s), through the store
  * like a write from the API would be, so resourceVersions move and stale preconditions really go stale.
+ *
+ * Node leases are renewed the way the kubelet's lease controller does it
+ * (k8s.io/component-helpers `apimachinery/lease/controller.go`): it keeps the lease it last wrote and sends
+ * its update from that copy — uid and resourceVersion included. When the lease was deleted or replaced
+ * meanwhile, the update fails with 409; the controller drops its copy, GETs the lease again and, when it is
+ * gone, creates a new one owned by its Node.
  */
 export class Renewer {
   private timer: NodeJS.Timeout | undefined;
   private readonly last = new Map<string, number>();
+  /** The lease each kubelet last wrote (its `latestLease`). */
+  private readonly latest = new Map<string, KubeObject>();
   /** Renewals and re-creations done so far. */
   renewals = 0;
+  /** Updates refused with 409 because the lease changed or was deleted under the writer. */
+  conflicts = 0;
 
   constructor(
     private readonly store: SimStore,
@@ -50,20 +62,47 @@ export class Renewer {
 
   /** Renews one lease now, re-creating it the way its writer would if it was deleted. */
   renew(t: RenewTarget, now = this.store.clock()): boolean {
+    return t.kind === 'node' ? this.renewNodeLease(t, now) : this.renewCurrent(t, now);
+  }
+
+  private renewNodeLease(t: RenewTarget, now: number): boolean {
+    const key = `${t.namespace}/${t.name}`;
+    const cached = this.latest.get(key);
+    if (cached) {
+      try {
+        this.latest.set(key, this.store.update(leases, withRenewTime(cached, now)).obj);
+        return true;
+      } catch (err) {
+        if (!(err instanceof StatusError) || (err.code !== 409 && err.code !== 404)) throw err;
+        // The lease changed or vanished under us: forget our copy and start over from a GET.
+        this.conflicts++;
+        this.latest.delete(key);
+      }
+    }
     const current = this.store.get(leases, t.namespace, t.name);
-    if (!current) {
-      if (t.kind !== 'node') return false; // identity and leader leases are re-created only by tests that want it
-      const node = this.store.get(nodes, undefined, t.name);
-      if (!node?.obj.metadata.uid) return false; // the Node is gone: so is its kubelet
-      this.store.create(leases, nodeLease(t.name, { uid: node.obj.metadata.uid }, now, now));
+    if (current) {
+      this.latest.set(key, this.store.update(leases, withRenewTime(current.obj, now)).obj);
       return true;
     }
-    const spec = (current.obj.spec ?? {}) as Record<string, unknown>;
-    this.store.update(leases, {
-      ...current.obj,
-      metadata: { ...current.obj.metadata },
-      spec: { ...spec, renewTime: microTime(now) },
-    });
+    const node = this.store.get(nodes, undefined, t.name);
+    if (!node?.obj.metadata.uid) return false; // the Node is gone: so is its kubelet
+    this.latest.set(
+      key,
+      this.store.create(leases, nodeLease(t.name, { uid: node.obj.metadata.uid }, now, now)).obj,
+    );
     return true;
   }
+
+  /** Identity and leader leases: renewed from the current object; re-created only by tests that want it. */
+  private renewCurrent(t: RenewTarget, now: number): boolean {
+    const current = this.store.get(leases, t.namespace, t.name);
+    if (!current) return false;
+    this.store.update(leases, withRenewTime(current.obj, now));
+    return true;
+  }
+}
+
+function withRenewTime(lease: KubeObject, now: number): KubeObject {
+  const spec = (lease.spec ?? {}) as Record<string, unknown>;
+  return { ...lease, metadata: { ...lease.metadata }, spec: { ...spec, renewTime: microTime(now) } };
 }

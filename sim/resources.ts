@@ -1,7 +1,6 @@
-import type { KubeObject } from './kube-object.ts';
 import type { ResourceName } from './status.ts';
 
-/** What the simulated apiserver needs to know about one resource type: discovery, routing and fields. */
+/** What the simulated apiserver needs to know about one resource type: discovery and routing. */
 export interface ResourceDef extends ResourceName {
   kind: string;
   listKind: string;
@@ -10,10 +9,6 @@ export interface ResourceDef extends ResourceName {
   namespaced: boolean;
   shortNames: readonly string[];
   verbs: readonly string[];
-  /** Fields a fieldSelector may use, as the real apiserver registers them for this resource. */
-  fields: readonly string[];
-  /** Whether the apiserver has a field-label conversion for this kind (it changes the error wording). */
-  fieldLabelConversion: boolean;
 }
 
 export const leases: ResourceDef = {
@@ -25,9 +20,7 @@ export const leases: ResourceDef = {
   apiVersion: 'coordination.k8s.io/v1',
   namespaced: true,
   shortNames: [],
-  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'update'],
-  fields: ['metadata.name', 'metadata.namespace'],
-  fieldLabelConversion: false,
+  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
 };
 
 export const nodes: ResourceDef = {
@@ -39,9 +32,7 @@ export const nodes: ResourceDef = {
   apiVersion: 'v1',
   namespaced: false,
   shortNames: ['no'],
-  verbs: ['create', 'delete', 'get', 'list'],
-  fields: ['metadata.name', 'spec.unschedulable'],
-  fieldLabelConversion: true,
+  verbs: ['create', 'delete', 'get', 'list', 'watch'],
 };
 
 export const pods: ResourceDef = {
@@ -53,9 +44,7 @@ export const pods: ResourceDef = {
   apiVersion: 'v1',
   namespaced: true,
   shortNames: ['po'],
-  verbs: ['create', 'delete', 'get', 'list'],
-  fields: ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'],
-  fieldLabelConversion: true,
+  verbs: ['create', 'delete', 'get', 'list', 'watch'],
 };
 
 export const namespaces: ResourceDef = {
@@ -67,33 +56,7 @@ export const namespaces: ResourceDef = {
   apiVersion: 'v1',
   namespaced: false,
   shortNames: ['ns'],
-  verbs: ['create', 'get', 'list'],
-  fields: ['metadata.name', 'status.phase'],
-  fieldLabelConversion: true,
+  verbs: ['create', 'get', 'list', 'watch'],
 };
 
 export const allResources = [leases, nodes, pods, namespaces] as const;
-
-/** Reads a selectable field from an object; only fields listed in `ResourceDef.fields` are asked for. */
-export function fieldValue(obj: KubeObject, field: string): string | undefined {
-  switch (field) {
-    case 'metadata.name':
-      return obj.metadata.name;
-    case 'metadata.namespace':
-      return obj.metadata.namespace ?? '';
-    case 'spec.nodeName':
-      return stringAt(obj, 'spec', 'nodeName');
-    case 'spec.unschedulable':
-      return String(Boolean((obj.spec as { unschedulable?: boolean } | undefined)?.unschedulable));
-    case 'status.phase':
-      return stringAt(obj, 'status', 'phase');
-    default:
-      return undefined;
-  }
-}
-
-function stringAt(obj: KubeObject, section: 'spec' | 'status', key: string): string | undefined {
-  const part = obj[section] as Record<string, unknown> | undefined;
-  const v = part?.[key];
-  return typeof v === 'string' ? v : undefined;
-}

@@ -106,29 +106,7 @@ export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthor
 
 export const badRequest = (message: string) => new StatusError(400, 'BadRequest', message);
 
-export const invalid = (r: ResourceName, name: string, field: string, message: string) =>
-  new StatusError(
-    422,
-    'Invalid',
-    `${r.resource === 'leases' ? 'Lease' : r.resource} "${name}" is invalid: ${field}: ${message}`,
-    {
-      name,
-      group: r.group,
-      kind: r.resource,
-      causes: [{ reason: 'FieldValueInvalid', message, field }],
-    },
-  );
-
 export const methodNotAllowed = (message: string) => new StatusError(405, 'MethodNotAllowed', message);
-
-export const continueExpired = () =>
-  new StatusError(
-    410,
-    'Expired',
-    // The apiserver's message, less its offer of a token for an inconsistent continuation, which the
-    // simulated cluster does not give (clients that want consistency restart anyway).
-    'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-  );
 
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', {

@@ -1,5 +1,6 @@
 import { humanDuration } from './human-duration.ts';
 import type { KubeObject } from './kube-object.ts';
+import type { IncludeObject } from './negotiation.ts';
 import type { ResourceDef } from './resources.ts';
 import type { StoredObject } from './store.ts';
 
@@ -19,14 +20,18 @@ const nameColumn: Column = {
   name: 'Name',
   type: 'string',
   format: 'name',
-  description: 'Name must be unique within a namespace.',
+  // metav1.ObjectMeta{}.SwaggerDoc()["name"], as pkg/printers/internalversion/printers.go describes the column.
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
   cell: (o) => o.metadata.name,
 };
 
 const ageColumn: Column = {
   name: 'Age',
   type: 'string',
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  // metav1.ObjectMeta{}.SwaggerDoc()["creationTimestamp"].
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
   cell: (o, now) =>
     o.metadata.creationTimestamp
       ? humanDuration(now - Date.parse(o.metadata.creationTimestamp))
@@ -36,13 +41,16 @@ const ageColumn: Column = {
 type Conditions = { type: string; status: string }[];
 
 const columns: Record<string, Column[]> = {
+  // pkg/printers/internalversion/printers.go leaseColumnDefinitions and printLease: Name, Holder, Age; a
+  // lease without a holder prints an empty Holder cell.
   leases: [
     nameColumn,
     {
       name: 'Holder',
       type: 'string',
-      description: 'holderIdentity contains the identity of the holder of a current lease.',
-      cell: (o) => String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '<none>'),
+      description:
+        'holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.',
+      cell: (o) => String((o.spec as { holderIdentity?: string | null } | undefined)?.holderIdentity ?? ''),
     },
     ageColumn,
   ],
@@ -112,12 +120,18 @@ const columns: Record<string, Column[]> = {
   ],
 };
 
-/** Renders one page of objects as a Table; `metadata` carries resourceVersion and continue like a list. */
+/**
+ * Renders one page of objects as a Table; `metadata` carries resourceVersion and continue like a list.
+ * Each row's `object` follows TableOptions.includeObject as handlers/response.go asTable fills it: the
+ * PartialObjectMetadata (Metadata, the default), the whole object in its API version (Object, which
+ * `kubectl get --sort-by` asks for), or null (None).
+ */
 export function renderTable(
   def: ResourceDef,
   items: readonly StoredObject[],
   metadata: Record<string, unknown>,
   now: number,
+  includeObject: IncludeObject = 'Metadata',
 ): string {
   const cols = columns[def.resource] ?? [nameColumn, ageColumn];
   const columnDefinitions = cols.map((c) => ({
@@ -127,8 +141,10 @@ export function renderTable(
     description: c.description,
     priority: 0,
   }));
+  const objectOf = (s: StoredObject) =>
+    includeObject === 'Object' ? s.json : includeObject === 'None' ? 'null' : s.metadataJson;
   const rows = items.map(
-    (s) => `{"cells":${JSON.stringify(cols.map((c) => c.cell(s.obj, now)))},"object":${s.metadataJson}}`,
+    (s) => `{"cells":${JSON.stringify(cols.map((c) => c.cell(s.obj, now)))},"object":${objectOf(s)}}`,
   );
   return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(metadata)},"columnDefinitions":${JSON.stringify(
     columnDefinitions,

@@ -20,6 +20,11 @@ import { clientFor, simClusters } from '../support/sim.ts';
  */
 
 const TRIALS = 2_400;
+/**
+ * 2,400 HTTPS deletes with a renewer writing beside them take ~10 s alone, and up to three times that
+ * while the rest of the suite shares the 2 cores: each run gets its own bound, well above that.
+ */
+const RACE_TIMEOUT_MS = 120_000;
 const NAMESPACES = 6;
 /** Concurrent deletes (the client's pool has 8 sockets). */
 const WORKERS = 12;
@@ -241,91 +246,103 @@ const outcomesOf = (run: RaceRun, keys: readonly string[]) =>
   new Set(keys.map((k) => run.outcomes.get(k)?.result));
 
 describe('deleting listed leases while their holders renew them', () => {
-  it('never deletes a lease renewed between list and delete: every renewed lease answers changed and stays', async () => {
-    // Prepare
-    const sim = await clusters.start();
-    seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
+  it(
+    'never deletes a lease renewed between list and delete: every renewed lease answers changed and stays',
+    async () => {
+      // Prepare
+      const sim = await clusters.start();
+      seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
 
-    // Act
-    const run = await raceRun(sim, safeDelete, { seed: 20_261_125, inFlightShare: 0.1 });
+      // Act
+      const run = await raceRun(sim, safeDelete, { seed: 20_261_125, inFlightShare: 0.1 });
 
-    // Assess
-    const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
-    const inFlight = keysWithFate(run, 'renewedInFlight');
-    const untouched = keysWithFate(run, 'untouched');
-    expect(run.listed).toHaveLength(TRIALS);
-    expect(run.outcomes.size).toBe(TRIALS);
-    expect(renewedEarly.length).toBeGreaterThanOrEqual(1_000);
-    expect(run.backgroundRenewals).toBeGreaterThan(0);
+      // Assess
+      const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
+      const inFlight = keysWithFate(run, 'renewedInFlight');
+      const untouched = keysWithFate(run, 'untouched');
+      expect(run.listed).toHaveLength(TRIALS);
+      expect(run.outcomes.size).toBe(TRIALS);
+      expect(renewedEarly.length).toBeGreaterThanOrEqual(1_000);
+      expect(run.backgroundRenewals).toBeGreaterThan(0);
 
-    expect(violations(run)).toEqual([]);
-    expect(run.deletedAfterRenewal.size).toBe(0);
+      expect(violations(run)).toEqual([]);
+      expect(run.deletedAfterRenewal.size).toBe(0);
 
-    // Renewed before the delete: all changed (409), all still there, none ever DELETED.
-    expect(renewedEarly.filter((k) => !run.modified.has(k))).toEqual([]);
-    expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['changed']));
-    expect(renewedEarly.filter((k) => !run.remaining.has(k) || run.deleted.has(k))).toEqual([]);
+      // Renewed before the delete: all changed (409), all still there, none ever DELETED.
+      expect(renewedEarly.filter((k) => !run.modified.has(k))).toEqual([]);
+      expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['changed']));
+      expect(renewedEarly.filter((k) => !run.remaining.has(k) || run.deleted.has(k))).toEqual([]);
 
-    // Nobody renewed these: all deleted.
-    expect(outcomesOf(run, untouched)).toEqual(new Set(['deleted']));
-    expect(untouched.filter((k) => run.remaining.has(k) || !run.deleted.has(k))).toEqual([]);
+      // Nobody renewed these: all deleted.
+      expect(outcomesOf(run, untouched)).toEqual(new Set(['deleted']));
+      expect(untouched.filter((k) => run.remaining.has(k) || !run.deleted.has(k))).toEqual([]);
 
-    // Renewed while the delete was in flight: whichever reached the store first decides, never both.
-    expect(inFlight.filter((k) => run.modified.has(k)).length).toBeGreaterThan(0);
-    for (const k of inFlight) {
-      const outcome = run.outcomes.get(k)?.result;
-      if (run.modified.has(k)) expect([k, outcome, run.remaining.has(k)]).toEqual([k, 'changed', true]);
-      else expect([k, outcome, run.remaining.has(k)]).toEqual([k, 'deleted', false]);
-    }
+      // Renewed while the delete was in flight: whichever reached the store first decides, never both.
+      expect(inFlight.filter((k) => run.modified.has(k)).length).toBeGreaterThan(0);
+      for (const k of inFlight) {
+        const outcome = run.outcomes.get(k)?.result;
+        if (run.modified.has(k)) expect([k, outcome, run.remaining.has(k)]).toEqual([k, 'changed', true]);
+        else expect([k, outcome, run.remaining.has(k)]).toEqual([k, 'deleted', false]);
+      }
 
-    // The store holds exactly the leases renewed after the list.
-    expect([...run.remaining].sort()).toEqual([...run.modified].sort());
-    expect(
-      [...run.outcomes.entries()]
-        .filter(([, o]) => o.result === 'deleted')
-        .map(([k]) => k)
-        .sort(),
-    ).toEqual([...run.deleted].sort());
-  });
+      // The store holds exactly the leases renewed after the list.
+      expect([...run.remaining].sort()).toEqual([...run.modified].sort());
+      expect(
+        [...run.outcomes.entries()]
+          .filter(([, o]) => o.result === 'deleted')
+          .map(([k]) => k)
+          .sort(),
+      ).toEqual([...run.deleted].sort());
+    },
+    RACE_TIMEOUT_MS,
+  );
 
-  it('fails without preconditions: the same harness catches a delete that removes renewed leases', async () => {
-    // Prepare
-    const sim = await clusters.start();
-    seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
+  it(
+    'fails without preconditions: the same harness catches a delete that removes renewed leases',
+    async () => {
+      // Prepare
+      const sim = await clusters.start();
+      seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
 
-    // Act
-    const run = await raceRun(sim, unsafeDelete, { seed: 20_261_125, inFlightShare: 0.1 });
+      // Act
+      const run = await raceRun(sim, unsafeDelete, { seed: 20_261_125, inFlightShare: 0.1 });
 
-    // Assess
-    const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
-    expect(run.deletedAfterRenewal.size).toBeGreaterThanOrEqual(1);
-    expect(violations(run).length).toBeGreaterThanOrEqual(1);
-    // Every lease renewed before its delete was deleted anyway: the 409 the preconditions give is what saves them.
-    expect(renewedEarly.filter((k) => !run.deletedAfterRenewal.has(k))).toEqual([]);
-    expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['deleted']));
-  });
+      // Assess
+      const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
+      expect(run.deletedAfterRenewal.size).toBeGreaterThanOrEqual(1);
+      expect(violations(run).length).toBeGreaterThanOrEqual(1);
+      // Every lease renewed before its delete was deleted anyway: the 409 the preconditions give is what saves them.
+      expect(renewedEarly.filter((k) => !run.deletedAfterRenewal.has(k))).toEqual([]);
+      expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['deleted']));
+    },
+    RACE_TIMEOUT_MS,
+  );
 
-  it('deletes nothing in dry-run, and still answers changed for every renewed lease', async () => {
-    // Prepare
-    const sim = await clusters.start();
-    seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
-    const before = new Map(sim.store.list(leases).map((s) => [s.key, s.obj.metadata.uid]));
+  it(
+    'deletes nothing in dry-run, and still answers changed for every renewed lease',
+    async () => {
+      // Prepare
+      const sim = await clusters.start();
+      seedAbandonedLeases(sim, TRIALS, new SeededRandom(7));
+      const before = new Map(sim.store.list(leases).map((s) => [s.key, s.obj.metadata.uid]));
 
-    // Act: no in-flight renewals here, as a dry-run leaves the lease in place for a late renewal to land on.
-    const run = await raceRun(sim, safeDryRun, { seed: 20_261_125, inFlightShare: 0 });
+      // Act: no in-flight renewals here, as a dry-run leaves the lease in place for a late renewal to land on.
+      const run = await raceRun(sim, safeDryRun, { seed: 20_261_125, inFlightShare: 0 });
 
-    // Assess
-    const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
-    const untouched = keysWithFate(run, 'untouched');
-    expect(run.outcomes.size).toBe(TRIALS);
-    expect(renewedEarly.length).toBeGreaterThanOrEqual(1_000);
-    expect(run.deleted.size).toBe(0);
-    expect(new Map(sim.store.list(leases).map((s) => [s.key, s.obj.metadata.uid]))).toEqual(before);
-    expect(violations(run)).toEqual([]);
-    expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['changed']));
-    expect(new Set(untouched.map((k) => JSON.stringify(run.outcomes.get(k))))).toEqual(
-      new Set([JSON.stringify({ result: 'deleted', dryRun: true })]),
-    );
-    expect(untouched.filter((k) => run.modified.has(k))).toEqual([]);
-  });
+      // Assess
+      const renewedEarly = keysWithFate(run, 'renewedBeforeDelete');
+      const untouched = keysWithFate(run, 'untouched');
+      expect(run.outcomes.size).toBe(TRIALS);
+      expect(renewedEarly.length).toBeGreaterThanOrEqual(1_000);
+      expect(run.deleted.size).toBe(0);
+      expect(new Map(sim.store.list(leases).map((s) => [s.key, s.obj.metadata.uid]))).toEqual(before);
+      expect(violations(run)).toEqual([]);
+      expect(outcomesOf(run, renewedEarly)).toEqual(new Set(['changed']));
+      expect(new Set(untouched.map((k) => JSON.stringify(run.outcomes.get(k))))).toEqual(
+        new Set([JSON.stringify({ result: 'deleted', dryRun: true })]),
+      );
+      expect(untouched.filter((k) => run.modified.has(k))).toEqual([]);
+    },
+    RACE_TIMEOUT_MS,
+  );
 });
