@@ -7,7 +7,7 @@ import type { FaultInjector } from './faults.ts';
 import { fieldSelectorFor, matchesFields, selectableFields } from './field-selector.ts';
 import type { KubeObject } from './kube-object.ts';
 import { matchesLabels, parseLabelSelector, SelectorError } from './label-selector.ts';
-import { warningHeader } from './lease-codec.ts';
+import { decodeLease, warningHeader } from './lease-codec.ts';
 import {
   checkLeaseName,
   decodeLeaseRequest,
@@ -361,7 +361,16 @@ export function createApiHandler(deps: ApiServerDeps) {
       query: url.searchParams,
       dryRun: isDryRun(url, undefined),
       validate: (obj, old) => validateLease(obj, old),
+      ...(route.def === leases
+        ? {
+            typedDecode: (obj: KubeObject) => {
+              const { object, warnings } = decodeLease(Buffer.from(JSON.stringify(obj)), 'Warn');
+              return { object, strictErrors: warnings };
+            },
+          }
+        : {}),
     });
+    if (result.warnings?.length) res.setHeader('Warning', result.warnings.map(warningHeader));
     sendJson(res, store, result.code, JSON.stringify(result.object));
   }
 

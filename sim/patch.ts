@@ -759,11 +759,72 @@ export interface PatchRequest {
   dryRun: boolean;
   /** The resource's validation (validateLease for leases), run on the object about to be stored. */
   validate: (obj: KubeObject, old?: KubeObject) => void;
+  /**
+   * The typed decoding of the resource (for leases, the Go struct): the object with unknown fields dropped,
+   * and the strict-decoding errors (`unknown field "spec.foo"`) found on the way.
+   */
+  typedDecode?: (obj: KubeObject) => { object: KubeObject; strictErrors: string[] };
 }
 
 export interface PatchResponse {
   code: 200 | 201;
   object: KubeObject;
+  /** Warning header texts (fieldValidation=Warn). */
+  warnings?: string[];
+}
+
+type FieldValidationDirective = 'Ignore' | 'Warn' | 'Strict';
+
+/** PatchOptions.fieldValidation (handlers/rest.go fieldValidation; ValidatePatchOptions for bad values). */
+function fieldValidationOf(query: URLSearchParams): FieldValidationDirective {
+  const raw = query.get('fieldValidation') ?? '';
+  if (raw === '') return 'Warn';
+  if (raw === 'Ignore' || raw === 'Warn' || raw === 'Strict') return raw;
+  throw invalidPatchOptions(
+    'fieldValidation',
+    'FieldValueNotSupported',
+    `Unsupported value: ${JSON.stringify(raw)}: supported values: "", "Ignore", "Strict", "Warn"`,
+  );
+}
+
+/**
+ * jsonPatcher / smpPatcher `applyPatchToCurrentObject` (handlers/patch.go): the patched JSON is decoded into
+ * the typed object with the strict decoder unless the directive is Ignore; unknown fields are then warnings
+ * (Warn) or a 422 on the field "patch" whose value is the patched JSON (Strict). Either way they are not
+ * stored: the typed object has no place for them.
+ */
+function decodePatched(
+  r: PatchRequest,
+  patchedJson: KubeObject,
+  directive: FieldValidationDirective,
+): { object: KubeObject; warnings: string[] } {
+  if (!r.typedDecode) return { object: patchedJson, warnings: [] };
+  const { object, strictErrors } = r.typedDecode(patchedJson);
+  if (strictErrors.length === 0 || directive === 'Ignore') return { object, warnings: [] };
+  if (directive === 'Warn') return { object, warnings: strictErrors };
+  const message = `strict decoding error: ${strictErrors.join(', ')}`;
+  const value = JSON.stringify(JSON.stringify(patchedJson));
+  throw new StatusError(422, 'Invalid', ` "" is invalid: patch: Invalid value: ${value}: ${message}`, {
+    causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${message}`, field: 'patch' }],
+  });
+}
+
+/**
+ * Server-side apply types the applied configuration against the schema before anything else
+ * (managedfields/internal/structuredmerge.go `Apply`: "failed to create typed patch object"), whatever
+ * fieldValidation says; the error is a plain one, so the client gets a 500.
+ */
+function checkApplyConfigTyped(r: PatchRequest, config: KubeObject): void {
+  if (!r.typedDecode) return;
+  const { strictErrors } = r.typedDecode(config);
+  const undeclared = strictErrors
+    .map((e) => /^unknown field "(.*)"$/.exec(e)?.[1])
+    .filter((f): f is string => f !== undefined)
+    .map((f) => `.${f}: field not declared in schema`);
+  if (undeclared.length === 0) return;
+  const where = `${r.namespace ? `${r.namespace}/` : ''}${r.name}; ${r.def.apiVersion}, Kind=${r.def.kind}`;
+  const detail = undeclared.length === 1 ? undeclared[0] : `errors:\n  ${undeclared.join('\n  ')}`;
+  throw new StatusError(500, 'InternalError', `failed to create typed patch object (${where}): ${detail}`);
 }
 
 /** A PatchOptions validation failure (staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation). */
@@ -819,8 +880,10 @@ export function patchResource(r: PatchRequest): PatchResponse {
       'Required value: is required for apply patch',
     );
   }
+  const directive = fieldValidationOf(r.query);
   const manager = managerOrUserAgent(fieldManager, r.userAgent);
   const { store, def, name } = r;
+  let warnings: string[] = [];
   const current = store.get(def, r.namespace, name);
   const now = store.clock();
   const record = { manager, apiVersion: def.apiVersion, now };
@@ -841,6 +904,7 @@ export function patchResource(r: PatchRequest): PatchResponse {
         `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goType(config)} into Go value of type map[string]interface {}`,
       );
     }
+    checkApplyConfigTyped(r, config as unknown as KubeObject);
     const applied = recordApply(doc, config, { ...record, force: force ?? false, kind: def.kind });
     patched = decodeLease(applied.object, def);
   } else {
@@ -868,7 +932,9 @@ export function patchResource(r: PatchRequest): PatchResponse {
         },
       );
     }
-    patched = recordUpdate(current.obj, decodeLease(result, def), record);
+    const typed = decodePatched(r, decodeLease(result, def), directive);
+    warnings = typed.warnings;
+    patched = recordUpdate(current.obj, typed.object, record);
   }
 
   // patcher.applyPatch: a create may not name a uid; namespace and name must match the request.
@@ -951,8 +1017,8 @@ export function patchResource(r: PatchRequest): PatchResponse {
   r.validate(next, current.obj);
   next = ignoreTimestampOnlyChanges(next, current.obj);
   if (deepEqual(next, decodeLease(current.obj, def)) || deepEqual(next, current.obj)) {
-    return { code: 200, object: current.obj };
+    return { code: 200, object: current.obj, warnings };
   }
-  if (r.dryRun) return { code: 200, object: next };
-  return { code: 200, object: store.update(def, next).obj };
+  if (r.dryRun) return { code: 200, object: next, warnings };
+  return { code: 200, object: store.update(def, next).obj, warnings };
 }

@@ -1,30 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import {
-  ApiException,
-  AuthorizationV1Api,
-  KubeConfig,
-  type V1SelfSubjectAccessReview,
-} from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiException, AuthorizationV1Api, type V1SelfSubjectAccessReview } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
-import { simClusters } from '../support/sim.ts';
+import { KUBECTL_TIMEOUT_MS, kubectlRunner } from '../support/kubectl.ts';
+import { rawRequest } from '../support/raw-request.ts';
+import { simClusters, simKubeConfig } from '../support/sim.ts';
 
-const run = promisify(execFile);
-const KUBECTL_TIMEOUT_MS = 30_000;
 const clusters = simClusters();
-
-let dir = '';
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lease-reaper-can-i-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const kubectl = kubectlRunner();
 
 const leaseAdmin = { token: 'lease-admin-token', name: 'lease-admin' };
 
@@ -45,8 +27,7 @@ function start() {
 
 /** AuthorizationV1Api for the admin, read-only, or a bearer token of our own (same cluster and CA). */
 function authz(sim: SimCluster, who: 'admin' | 'read-only' | { token: string }) {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig({ user: typeof who === 'string' ? who : 'admin' }));
+  const kc = simKubeConfig(sim, typeof who === 'string' ? who : 'admin');
   if (typeof who !== 'string') {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the sim kubeconfig names no cluster');
@@ -68,29 +49,9 @@ function review(resourceAttributes: Record<string, string>): V1SelfSubjectAccess
   };
 }
 
-/** A raw request to the sim with the admin's token, for what the typed client will not send. */
-async function raw(sim: SimCluster, method: string, path: string, body?: string) {
-  const token = sim.tokens.admin;
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = https.request(
-      new URL(path, sim.url),
-      {
-        method,
-        ca: sim.caCertPem,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** A raw request to the sim with the admin's token and a JSON Content-Type, for what the typed client will not send. */
+const raw = (sim: SimCluster, method: string, path: string, body?: string) =>
+  rawRequest(sim, method, path, { body, headers: { 'Content-Type': 'application/json' } });
 
 describe('SelfSubjectAccessReview (pkg/registry/authorization/selfsubjectaccessreview/rest.go)', () => {
   const cases: {
@@ -227,28 +188,13 @@ describe('SelfSubjectAccessReview (pkg/registry/authorization/selfsubjectaccessr
     const typeMeta = Buffer.concat([str(1, 'authorization.k8s.io/v1'), str(2, 'SelfSubjectAccessReview')]);
     const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, typeMeta), field(2, ssar)]);
 
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = https.request(
-        new URL('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', sim.url),
-        {
-          method: 'POST',
-          ca: sim.caCertPem,
-          headers: {
-            Authorization: `Bearer ${sim.tokens.readOnly}`,
-            'Content-Type': 'application/vnd.kubernetes.protobuf',
-            Accept: 'application/vnd.kubernetes.protobuf,application/json',
-          },
-        },
-        (r) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () =>
-            resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
+    const res = await rawRequest(sim, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body,
+      token: sim.tokens.readOnly,
+      headers: {
+        'Content-Type': 'application/vnd.kubernetes.protobuf',
+        Accept: 'application/vnd.kubernetes.protobuf,application/json',
+      },
     });
 
     expect(res.status).toBe(201);
@@ -296,41 +242,15 @@ describe('SelfSubjectAccessReview (pkg/registry/authorization/selfsubjectaccessr
   });
 });
 
-interface KubectlResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real kubectl; a missing binary fails the test with a message that says so. */
-async function kubectl(kubeconfig: string, ...args: string[]): Promise<KubectlResult> {
-  try {
-    const { stdout, stderr } = await run(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: KUBECTL_TIMEOUT_MS - 5_000, env: { ...process.env, KUBECONFIG: '' } },
-    );
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { code?: unknown; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`kubectl was not found on PATH (${process.env.PATH})`);
-    if (typeof e.code === 'number')
-      return { exitCode: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    throw error;
-  }
-}
-
 describe('kubectl auth can-i against the simulated cluster', () => {
   it(
     'prints yes and exits 0 for the admin: kubectl auth can-i delete leases -n x',
     async () => {
       const sim = await start();
-      const admin = join(dir, 'admin.kubeconfig');
-      await sim.writeKubeconfig(admin);
 
-      const result = await kubectl(admin, 'auth', 'can-i', 'delete', 'leases', '-n', 'x');
+      const result = await kubectl.run(sim, ['auth', 'can-i', 'delete', 'leases', '-n', 'x']);
 
-      expect(result).toMatchObject({ exitCode: 0, stdout: 'yes\n' });
+      expect(result).toMatchObject({ code: 0, stdout: 'yes\n' });
       expect(result.stderr).not.toContain("doesn't have a resource type");
     },
     KUBECTL_TIMEOUT_MS,
@@ -340,14 +260,13 @@ describe('kubectl auth can-i against the simulated cluster', () => {
     'prints no and exits 1 for the read-only user',
     async () => {
       const sim = await start();
-      const readOnly = join(dir, 'read-only.kubeconfig');
-      await sim.writeKubeconfig(readOnly, { user: 'read-only' });
+      const readOnly = { user: 'read-only' } as const;
 
-      const denied = await kubectl(readOnly, 'auth', 'can-i', 'delete', 'leases', '-n', 'x');
-      const listing = await kubectl(readOnly, 'auth', 'can-i', 'list', 'leases', '-n', 'x');
+      const denied = await kubectl.run(sim, ['auth', 'can-i', 'delete', 'leases', '-n', 'x'], readOnly);
+      const listing = await kubectl.run(sim, ['auth', 'can-i', 'list', 'leases', '-n', 'x'], readOnly);
 
-      expect(denied).toMatchObject({ exitCode: 1, stdout: 'no\n' });
-      expect(listing).toMatchObject({ exitCode: 0, stdout: 'yes\n' });
+      expect(denied).toMatchObject({ code: 1, stdout: 'no\n' });
+      expect(listing).toMatchObject({ code: 0, stdout: 'yes\n' });
     },
     KUBECTL_TIMEOUT_MS,
   );

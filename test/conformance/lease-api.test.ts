@@ -1,7 +1,5 @@
 import {
   ApiException,
-  CoordinationV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1LeaseSpec,
@@ -10,7 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { namespaceObject } from '../../sim/objects.ts';
 import { namespaces } from '../../sim/resources.ts';
-import { simClusters } from '../support/sim.ts';
+import { apis, simClusters } from '../support/sim.ts';
 
 /**
  * Kubernetes' own Lease conformance test — test/e2e/common/node/lease.go in kubernetes/kubernetes,
@@ -48,9 +46,7 @@ describe('the Kubernetes Lease conformance test (test/e2e/common/node/lease.go)'
     const sim = await clusters.start();
     const ns = 'lease-test-4821';
     sim.store.create(namespaces, namespaceObject(ns, sim.store.clock()));
-    const kc = new KubeConfig();
-    kc.loadFromString(sim.kubeconfig());
-    const leaseClient = kc.makeApiClient(CoordinationV1Api);
+    const leaseClient = apis(sim).coordination;
     const get = (name: string) => leaseClient.readNamespacedLease({ name, namespace: ns });
 
     // Create, then Get: the read spec matches the created one.

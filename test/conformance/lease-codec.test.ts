@@ -1,5 +1,4 @@
-import https from 'node:https';
-import { ApiException, CoordinationV1Api, KubeConfig, type V1MicroTime } from '@kubernetes/client-node';
+import { ApiException, type V1MicroTime } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { decodeLease, parseGoTime, warningHeader } from '../../sim/lease-codec.ts';
@@ -11,7 +10,8 @@ import {
 } from '../../sim/lease-validation.ts';
 import { leases } from '../../sim/resources.ts';
 import { StatusError } from '../../sim/status.ts';
-import { simClusters } from '../support/sim.ts';
+import { rawRequest } from '../support/raw-request.ts';
+import { apis, simClusters } from '../support/sim.ts';
 
 /**
  * How the simulated apiserver decodes, validates and re-encodes Lease writes, against the rules of
@@ -196,36 +196,10 @@ describe('validating a Lease (validation.go, objectmeta.go)', () => {
   });
 });
 
-/** A raw HTTPS request with the admin token, verifying TLS against the sim's CA. */
-function raw(sim: SimCluster, method: string, path: string, body?: string) {
-  const url = new URL(path, sim.url);
-  return new Promise<{
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    json: Record<string, unknown>;
-  }>((resolve, reject) => {
-    const req = https.request(
-      url,
-      {
-        method,
-        ca: sim.caCertPem,
-        headers: { Authorization: `Bearer ${sim.tokens.admin}`, 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A raw request with the admin token and a JSON Content-Type; the answer's body parsed (empty as `{}`). */
+async function raw(sim: SimCluster, method: string, path: string, body?: string) {
+  const res = await rawRequest(sim, method, path, { body, headers: { 'Content-Type': 'application/json' } });
+  return { ...res, json: JSON.parse(res.body || '{}') as Record<string, unknown> };
 }
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
@@ -253,9 +227,7 @@ describe('Lease writes over HTTPS', () => {
     expect(overflow.json.message).toBe(
       `${cannot}json: cannot unmarshal number 2147483648 into Go struct field LeaseSpec.spec.leaseTransitions of type int32`,
     );
-    const kc = new KubeConfig();
-    kc.loadFromString(sim.kubeconfig());
-    const client = kc.makeApiClient(CoordinationV1Api);
+    const client = apis(sim).coordination;
     // client-node sends a Date's three fractional digits unless told otherwise.
     const err = await client
       .createNamespacedLease({

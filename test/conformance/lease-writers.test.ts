@@ -1,4 +1,3 @@
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { namespaceObject, nodeObject } from '../../sim/objects.ts';
@@ -6,7 +5,7 @@ import { SeededRandom } from '../../sim/random.ts';
 import { Renewer } from '../../sim/renewer.ts';
 import { leases, namespaces, nodes } from '../../sim/resources.ts';
 import { KubeletLeaseLoop, LeaderElector } from '../support/lease-writers.ts';
-import { simClusters } from '../support/sim.ts';
+import { apis, simClusters } from '../support/sim.ts';
 
 /**
  * The simulated cluster under the lease writers real clusters have: client-go leader election and the
@@ -14,12 +13,6 @@ import { simClusters } from '../support/sim.ts';
  */
 
 const clusters = simClusters();
-
-function coordination(sim: SimCluster): CoordinationV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return kc.makeApiClient(CoordinationV1Api);
-}
 
 async function clusterWithNamespace(namespace: string): Promise<SimCluster> {
   const sim = await clusters.start();
@@ -34,7 +27,7 @@ const S = 1000;
 describe('client-go leader election against the simulated cluster', () => {
   it('acquires, renews, holds off a standby, loses to a takeover after expiry, and releases to ""', async () => {
     const sim = await clusterWithNamespace('team-a');
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const a = new LeaderElector(api, 'team-a', 'my-operator', 'pod-a_1111');
     const b = new LeaderElector(api, 'team-a', 'my-operator', 'pod-b_2222');
     const spec = async () =>
@@ -80,7 +73,7 @@ describe('client-go leader election against the simulated cluster', () => {
 
   it('lets exactly one of two racing updates from the same resourceVersion win; the other gets 409 Conflict', async () => {
     const sim = await clusterWithNamespace('team-a');
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     await new LeaderElector(api, 'team-a', 'race', 'seed_0').tryAcquireOrRenew(T0);
     const seen = await api.readNamespacedLease({ name: 'race', namespace: 'team-a' });
 
@@ -111,7 +104,7 @@ describe("the kubelet's node-lease loop against the simulated cluster", () => {
       nodes,
       nodeObject('ip-10-0-1-17.ec2.internal', 'node-uid-1', new SeededRandom(1), T0, T0),
     );
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const kubelet = new KubeletLeaseLoop(api, 'ip-10-0-1-17.ec2.internal', node.obj.metadata.uid ?? '');
 
     await kubelet.sync(T0); // GET 404, create
@@ -133,7 +126,7 @@ describe("the kubelet's node-lease loop against the simulated cluster", () => {
   it("answers a PUT carrying a deleted lease's uid with 409 and the storage precondition message, never a create", async () => {
     const sim = await clusters.start();
     const node = sim.store.create(nodes, nodeObject('n1', 'node-uid-2', new SeededRandom(1), T0, T0));
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const kubelet = new KubeletLeaseLoop(api, 'n1', node.obj.metadata.uid ?? '');
     await kubelet.sync(T0);
     const held = await api.readNamespacedLease({ name: 'n1', namespace: 'kube-node-lease' });

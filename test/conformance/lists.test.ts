@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ApiException, CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { ApiException } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leaderLease } from '../../sim/objects.ts';
 import { leases } from '../../sim/resources.ts';
-import { seedLeases, simClusters } from '../support/sim.ts';
+import { KUBECTL_TIMEOUT_MS, kubectlRunner } from '../support/kubectl.ts';
+import { type RawResponse, rawRequest } from '../support/raw-request.ts';
+import { apis, seedLeases, simClusters } from '../support/sim.ts';
 
 /**
  * List semantics as kube-apiserver has them: Table conversion and TableOptions, content negotiation
@@ -23,48 +18,11 @@ const cluster = clusters.start;
 const LEASES = '/apis/coordination.k8s.io/v1/leases';
 const BULK0 = '/apis/coordination.k8s.io/v1/namespaces/bulk-0/leases';
 
-function coordination(sim: SimCluster): CoordinationV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return kc.makeApiClient(CoordinationV1Api);
-}
+/** A plain GET with the admin token. */
+const rawGet = (sim: SimCluster, path: string, headers: Record<string, string> = {}) =>
+  rawRequest(sim, 'GET', path, { headers });
 
-interface Raw {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A plain HTTPS GET with the admin token, verifying the sim's CA. */
-function rawGet(sim: SimCluster, path: string, headers: Record<string, string> = {}): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(path, sim.url),
-      {
-        method: 'GET',
-        ca: sim.caCertPem,
-        agent: false,
-        headers: { Authorization: `Bearer ${sim.tokens.admin}`, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const json = <T = Record<string, unknown>>(r: Raw) => JSON.parse(r.body) as T;
+const json = <T = Record<string, unknown>>(r: RawResponse) => JSON.parse(r.body) as T;
 
 interface Status {
   kind: string;
@@ -262,7 +220,7 @@ describe('resourceVersion and resourceVersionMatch on lists', () => {
     const sim = await cluster();
 
     const { code, status } = await failure(
-      coordination(sim).listLeaseForAllNamespaces({ resourceVersionMatch: 'NotOlderThan' }),
+      apis(sim).coordination.listLeaseForAllNamespaces({ resourceVersionMatch: 'NotOlderThan' }),
     );
 
     expect(code).toBe(422);
@@ -309,7 +267,7 @@ describe('resourceVersion and resourceVersionMatch on lists', () => {
   it('lists the state at an exact older resourceVersion, then 410 once that revision is compacted', async () => {
     const sim = await cluster();
     seedLeases(sim, 3, 1);
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const before = await api.listNamespacedLease({ namespace: 'bulk-0' });
     const rv = before.metadata?.resourceVersion ?? '';
     const stored = sim.store.get(leases, 'bulk-0', 'lease-000000');
@@ -383,7 +341,7 @@ describe('resourceVersion and resourceVersionMatch on lists', () => {
     const old = sim.store.resourceVersion;
     sim.store.delete(leases, 'bulk-0', 'lease-000000');
 
-    const list = await coordination(sim).listNamespacedLease({
+    const list = await apis(sim).coordination.listNamespacedLease({
       namespace: 'bulk-0',
       resourceVersion: old,
       resourceVersionMatch: 'NotOlderThan',
@@ -397,7 +355,7 @@ describe('resourceVersion and resourceVersionMatch on lists', () => {
     const sim = await cluster();
     seedLeases(sim, 12, 1);
 
-    const list = await coordination(sim).listNamespacedLease({
+    const list = await apis(sim).coordination.listNamespacedLease({
       namespace: 'bulk-0',
       resourceVersion: '0',
       limit: 5,
@@ -410,7 +368,7 @@ describe('resourceVersion and resourceVersionMatch on lists', () => {
   it('refuses continue together with a resourceVersion with 400', async () => {
     const sim = await cluster();
     seedLeases(sim, 6, 1);
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const first = await api.listNamespacedLease({ namespace: 'bulk-0', limit: 2 });
 
     const { code, status } = await failure(
@@ -455,7 +413,7 @@ describe('an expired continue token', () => {
   it('is a 410 Expired whose Status carries a token that continues the list from the current state', async () => {
     const sim = await cluster();
     seedLeases(sim, 6, 1);
-    const api = coordination(sim);
+    const api = apis(sim).coordination;
     const first = await api.listNamespacedLease({ namespace: 'bulk-0', limit: 2 });
     expect(first.items.map((l) => l.metadata?.name)).toEqual(['lease-000000', 'lease-000001']);
 
@@ -508,49 +466,33 @@ describe('an expired continue token', () => {
 });
 
 describe('kubectl against list semantics', () => {
-  const run = promisify(execFile);
-  let dir = '';
-  afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = '';
-  });
+  const kubectl = kubectlRunner();
 
-  it('sorts leases by renewTime with get leases -A --sort-by=.spec.renewTime (server-side Table, includeObject=Object)', async () => {
-    const sim = await cluster({
-      nodes: 6,
-      liveApiServers: 2,
-      workloadLeases: 4,
-      abandonedLeases: 3,
-      expiredLeases: 2,
-    });
-    dir = await mkdtemp(join(tmpdir(), 'lease-reaper-lists-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    await sim.writeKubeconfig(kubeconfig);
+  it(
+    'sorts leases by renewTime with get leases -A --sort-by=.spec.renewTime (server-side Table, includeObject=Object)',
+    async () => {
+      const sim = await cluster({
+        nodes: 6,
+        liveApiServers: 2,
+        workloadLeases: 4,
+        abandonedLeases: 3,
+        expiredLeases: 2,
+      });
 
-    const { stdout } = await run(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '--cache-dir',
-        join(dir, 'cache'),
-        'get',
-        'leases',
-        '-A',
-        '--sort-by=.spec.renewTime',
-      ],
-      { timeout: 25_000, env: { ...process.env, KUBECONFIG: '' } },
-    );
+      const { code, stdout } = await kubectl.run(sim, ['get', 'leases', '-A', '--sort-by=.spec.renewTime']);
 
-    const [header, ...rows] = stdout.split('\n').filter((l) => l.trim() !== '');
-    expect(header?.trim().split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
-    const keys = rows.map((r) => r.trim().split(/\s+/).slice(0, 2).join('/'));
-    expect([...keys].sort()).toEqual(sim.store.list(leases).map((s) => s.key));
-    const renewTimes = keys.map((k) => {
-      const [ns = '', name = ''] = k.split('/');
-      const spec = sim.store.get(leases, ns, name)?.obj.spec as { renewTime?: string } | undefined;
-      return String(spec?.renewTime);
-    });
-    expect(renewTimes).toEqual([...renewTimes].sort());
-  }, 30_000);
+      expect(code).toBe(0);
+      const [header, ...rows] = stdout.split('\n').filter((l) => l.trim() !== '');
+      expect(header?.trim().split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
+      const keys = rows.map((r) => r.trim().split(/\s+/).slice(0, 2).join('/'));
+      expect([...keys].sort()).toEqual(sim.store.list(leases).map((s) => s.key));
+      const renewTimes = keys.map((k) => {
+        const [ns = '', name = ''] = k.split('/');
+        const spec = sim.store.get(leases, ns, name)?.obj.spec as { renewTime?: string } | undefined;
+        return String(spec?.renewTime);
+      });
+      expect(renewTimes).toEqual([...renewTimes].sort());
+    },
+    KUBECTL_TIMEOUT_MS,
+  );
 });

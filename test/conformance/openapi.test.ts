@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases } from '../../sim/resources.ts';
+import { KUBECTL_TIMEOUT_MS, kubectlRunner } from '../support/kubectl.ts';
+import { rawRequest } from '../support/raw-request.ts';
 import { simClusters } from '../support/sim.ts';
 
 /**
@@ -14,64 +10,18 @@ import { simClusters } from '../support/sim.ts';
  * coordination.k8s.io/v1 document, and `kubectl apply` (default --validate=strict) finds `fieldValidation`
  * on the Lease PATCH operation and leaves field validation to the server (fieldValidation=Strict).
  * Updating by a second `kubectl apply` sends a strategic-merge PATCH, which sim/patch.ts answers; only
- * create and validation are tested here.
+ * create and validation are tested here (the update: test/conformance/kubectl.test.ts).
  */
 
-const run = promisify(execFile);
 const clusters = simClusters();
-let dir = '';
+const runner = kubectlRunner();
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lease-reaper-openapi-'));
-});
+/** Runs the real kubectl against `sim` as the admin. */
+const kubectl = (sim: SimCluster, ...args: string[]) => runner.run(sim, args);
 
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function kubectl(sim: SimCluster, ...args: string[]) {
-  const kubeconfig = join(dir, 'admin.kubeconfig');
-  await sim.writeKubeconfig(kubeconfig);
-  try {
-    const { stdout, stderr } = await run(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: 25_000, env: { ...process.env, KUBECONFIG: '' } },
-    );
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT')
-      throw new Error('these tests need the real kubectl binary on PATH (e.g. /usr/bin/kubectl)');
-    if (typeof e.code === 'number')
-      return { exitCode: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    throw error;
-  }
-}
-
-function get(sim: SimCluster, path: string, token?: string) {
-  return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
-    (resolve, reject) => {
-      https
-        .get(
-          new URL(path, sim.url),
-          { ca: sim.caCertPem, headers: token ? { Authorization: `Bearer ${token}` } : {} },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                body: Buffer.concat(chunks).toString('utf8'),
-                headers: res.headers,
-              }),
-            );
-          },
-        )
-        .on('error', reject);
-    },
-  );
-}
+/** A plain GET, with the given bearer token or none. */
+const get = (sim: SimCluster, path: string, token?: string) =>
+  rawRequest(sim, 'GET', path, { token: token ?? null });
 
 describe('OpenAPI v3 for coordination.k8s.io/v1', () => {
   it('serves the index and the hashed document to authenticated callers only', async () => {
@@ -98,26 +48,27 @@ describe('OpenAPI v3 for coordination.k8s.io/v1', () => {
     expect(stale.status).toBe(301);
   });
 
-  it('kubectl explain lease and lease.spec.renewTime', { timeout: 30_000 }, async () => {
+  it('kubectl explain lease and lease.spec.renewTime', { timeout: KUBECTL_TIMEOUT_MS }, async () => {
     const sim = await clusters.start();
     const lease = await kubectl(sim, 'explain', 'lease');
-    expect(lease.exitCode).toBe(0);
+    expect(lease.code).toBe(0);
     expect(lease.stdout).toContain('KIND:       Lease');
     expect(lease.stdout).toContain('Lease defines a lease concept.');
     expect(lease.stdout).toMatch(/spec\s+<LeaseSpec>/);
     const renew = await kubectl(sim, 'explain', 'lease.spec.renewTime');
-    expect(renew.exitCode).toBe(0);
+    expect(renew.code).toBe(0);
     expect(renew.stdout).toContain('FIELD: renewTime <string>');
     expect(renew.stdout).toMatch(
       /renewTime is a time when the current holder of a lease has last updated the\s+lease\./,
     );
   });
 
-  it('kubectl apply creates a lease, and rejects an unknown field', { timeout: 30_000 }, async () => {
+  it('kubectl apply creates a lease, and rejects an unknown field', {
+    timeout: KUBECTL_TIMEOUT_MS,
+  }, async () => {
     const sim = await clusters.start();
-    const good = join(dir, 'lease.yaml');
-    await writeFile(
-      good,
+    const good = await runner.file(
+      'lease.yaml',
       [
         'apiVersion: coordination.k8s.io/v1',
         'kind: Lease',
@@ -144,25 +95,23 @@ describe('OpenAPI v3 for coordination.k8s.io/v1', () => {
       '"applied"',
     );
 
-    const bad = join(dir, 'bad.yaml');
-    await writeFile(
-      bad,
+    const bad = await runner.file(
+      'bad.yaml',
       'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: bad\n  namespace: default\nspec:\n  foo: bar\n',
     );
     const rejected = await kubectl(sim, 'apply', '-f', bad);
-    expect(rejected.exitCode).not.toBe(0);
+    expect(rejected.code).not.toBe(0);
     expect(rejected.stderr.trim()).toBe(
       `Error from server (BadRequest): error when creating "${bad}": Lease in version "v1" cannot be handled as a Lease: strict decoding error: unknown field "spec.foo"`,
     );
     expect(sim.store.get(leases, 'default', 'bad')).toBeUndefined();
 
-    const invalid = join(dir, 'invalid.yaml');
-    await writeFile(
-      invalid,
+    const invalid = await runner.file(
+      'invalid.yaml',
       'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: Invalid_Name\n  namespace: default\n',
     );
     const unprocessable = await kubectl(sim, 'apply', '-f', invalid);
-    expect(unprocessable.exitCode).not.toBe(0);
+    expect(unprocessable.code).not.toBe(0);
     expect(unprocessable.stderr).toContain(
       `The Lease "Invalid_Name" is invalid: metadata.name: Invalid value: "Invalid_Name": a lowercase RFC 1123 subdomain`,
     );

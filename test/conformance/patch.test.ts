@@ -1,18 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import {
-  ApiException,
-  CoordinationV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions, type V1Lease } from '@kubernetes/client-node';
 import { load as loadYaml } from 'js-yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import {
   compareObjects,
@@ -33,19 +21,10 @@ import {
 } from '../../sim/patch.ts';
 import { leases, namespaces } from '../../sim/resources.ts';
 import { StatusError } from '../../sim/status.ts';
-import { simClusters } from '../support/sim.ts';
+import { KUBECTL_TIMEOUT_MS, kubectlRunner } from '../support/kubectl.ts';
+import { apis, simClusters } from '../support/sim.ts';
 
-const run = promisify(execFile);
-const KUBECTL_TIMEOUT_MS = 30_000;
 const clusters = simClusters();
-
-let dir = '';
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lease-reaper-patch-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** Throws and returns the StatusError a pure function raised. */
 function statusOf(fn: () => unknown): StatusError {
@@ -315,12 +294,6 @@ async function start(): Promise<SimCluster> {
   return sim;
 }
 
-function api(sim: SimCluster): CoordinationV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return kc.makeApiClient(CoordinationV1Api);
-}
-
 interface KubeStatus {
   message?: string;
   reason?: string;
@@ -345,7 +318,7 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; status: Kub
 const micro = '2026-01-02T03:04:05.000000Z';
 
 async function createLease(sim: SimCluster, name = 'l1', fieldManager = 'creator'): Promise<V1Lease> {
-  return api(sim).createNamespacedLease({
+  return apis(sim).coordination.createNamespacedLease({
     namespace: NS,
     fieldManager,
     body: {
@@ -362,7 +335,7 @@ function patchLease(
   extra: { name?: string; fieldManager?: string; force?: boolean; dryRun?: string } = {},
 ): Promise<V1Lease> {
   const { name = 'l1', ...params } = extra;
-  return api(sim).patchNamespacedLease(
+  return apis(sim).coordination.patchNamespacedLease(
     { name, namespace: NS, body, ...params },
     setHeaderOptions('Content-Type', strategy),
   );
@@ -602,40 +575,7 @@ describe('PATCH over HTTPS (client-node)', () => {
 // The real kubectl
 // ---------------------------------------------------------------------------------------------------------
 
-interface KubectlResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the real kubectl. `apply` gets --validate=false: kubectl's validation downloads the OpenAPI
- * documents, which are another part of the simulated cluster than PATCH.
- */
-async function kubectl(kubeconfig: string, ...args: string[]): Promise<KubectlResult> {
-  if (args[0] === 'apply') args.splice(1, 0, '--validate=false');
-  try {
-    const { stdout, stderr } = await run(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: KUBECTL_TIMEOUT_MS - 5_000, env: { ...process.env, KUBECONFIG: '' } },
-    );
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { code?: unknown; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT')
-      throw new Error('kubectl was not found on PATH; these tests need the real kubectl');
-    if (typeof e.code === 'number')
-      return { exitCode: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    throw error;
-  }
-}
-
-async function kubeconfigFor(sim: SimCluster): Promise<string> {
-  const path = join(dir, 'admin.kubeconfig');
-  await sim.writeKubeconfig(path);
-  return path;
-}
+const kubectl = kubectlRunner();
 
 const leaseYaml = (holder: string, duration?: number) =>
   [
@@ -656,62 +596,19 @@ describe('kubectl patch, annotate and apply --server-side', () => {
     async () => {
       const sim = await start();
       await createLease(sim);
-      const kc = await kubeconfigFor(sim);
-      const merge = await kubectl(
-        kc,
-        'patch',
-        'lease',
-        'l1',
-        '-n',
-        NS,
-        '--type',
-        'merge',
-        '-p',
-        '{"spec":{"holderIdentity":"m"}}',
-      );
-      expect(merge).toMatchObject({ exitCode: 0, stdout: 'lease.coordination.k8s.io/l1 patched\n' });
-      const json = await kubectl(
-        kc,
-        'patch',
-        'lease',
-        'l1',
-        '-n',
-        NS,
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"replace","path":"/spec/leaseDurationSeconds","value":42}]',
-      );
-      expect(json.exitCode).toBe(0);
-      const strategic = await kubectl(
-        kc,
-        'patch',
-        'lease',
-        'l1',
-        '-n',
-        NS,
-        '--type',
-        'strategic',
-        '-p',
-        '{"metadata":{"finalizers":["example.com/keep"]}}',
-      );
-      expect(strategic.exitCode).toBe(0);
-      const failedTest = await kubectl(
-        kc,
-        'patch',
-        'lease',
-        'l1',
-        '-n',
-        NS,
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"test","path":"/spec/holderIdentity","value":"x"}]',
-      );
-      expect(failedTest.exitCode).not.toBe(0);
+      const patch = (type: string, body: string) =>
+        kubectl.run(sim, ['patch', 'lease', 'l1', '-n', NS, '--type', type, '-p', body]);
+      const merge = await patch('merge', '{"spec":{"holderIdentity":"m"}}');
+      expect(merge).toMatchObject({ code: 0, stdout: 'lease.coordination.k8s.io/l1 patched\n' });
+      const json = await patch('json', '[{"op":"replace","path":"/spec/leaseDurationSeconds","value":42}]');
+      expect(json.code).toBe(0);
+      const strategic = await patch('strategic', '{"metadata":{"finalizers":["example.com/keep"]}}');
+      expect(strategic.code).toBe(0);
+      const failedTest = await patch('json', '[{"op":"test","path":"/spec/holderIdentity","value":"x"}]');
+      expect(failedTest.code).not.toBe(0);
       expect(failedTest.stderr).toContain('the server rejected our request due to an error in our request');
-      const annotate = await kubectl(kc, 'annotate', 'lease', 'l1', '-n', NS, 'team=core');
-      expect(annotate).toMatchObject({ exitCode: 0, stdout: 'lease.coordination.k8s.io/l1 annotated\n' });
+      const annotate = await kubectl.run(sim, ['annotate', 'lease', 'l1', '-n', NS, 'team=core']);
+      expect(annotate).toMatchObject({ code: 0, stdout: 'lease.coordination.k8s.io/l1 annotated\n' });
       const lease = sim.store.get(leases, NS, 'l1')?.obj;
       expect(lease?.spec).toMatchObject({ holderIdentity: 'm', leaseDurationSeconds: 42 });
       expect(lease?.metadata.finalizers).toEqual(['example.com/keep']);
@@ -728,40 +625,29 @@ describe('kubectl patch, annotate and apply --server-side', () => {
     'kubectl apply --server-side creates, updates, conflicts with another manager, and --force-conflicts wins',
     async () => {
       const sim = await start();
-      const kc = await kubeconfigFor(sim);
-      const file = join(dir, 'lease.yaml');
-      await writeFile(file, leaseYaml('first', 10));
-      const create = await kubectl(kc, 'apply', '--server-side', '-f', file);
+      const file = await kubectl.file('lease.yaml', leaseYaml('first', 10));
+      const apply = (...args: string[]) => kubectl.run(sim, ['apply', '--server-side', ...args, '-f', file]);
+      const create = await apply();
       expect(create).toMatchObject({
-        exitCode: 0,
+        code: 0,
         stdout: 'lease.coordination.k8s.io/applied serverside-applied\n',
       });
-      await writeFile(file, leaseYaml('second'));
-      const update = await kubectl(kc, 'apply', '--server-side', '-f', file);
-      expect(update.exitCode).toBe(0);
+      await kubectl.file('lease.yaml', leaseYaml('second'));
+      const update = await apply();
+      expect(update.code).toBe(0);
       // leaseDurationSeconds was applied before and is no longer: apply removes it.
       expect(sim.store.get(leases, NS, 'applied')?.obj.spec).toEqual({ holderIdentity: 'second' });
 
-      await writeFile(file, leaseYaml('third'));
-      const conflicting = await kubectl(kc, 'apply', '--server-side', '--field-manager', 'other', '-f', file);
-      expect(conflicting.exitCode).not.toBe(0);
+      await kubectl.file('lease.yaml', leaseYaml('third'));
+      const conflicting = await apply('--field-manager', 'other');
+      expect(conflicting.code).not.toBe(0);
       expect(conflicting.stderr).toContain(
         'Apply failed with 1 conflict: conflict with "kubectl": .spec.holderIdentity',
       );
-      const forced = await kubectl(
-        kc,
-        'apply',
-        '--server-side',
-        '--field-manager',
-        'other',
-        '--force-conflicts',
-        '-f',
-        file,
-      );
-      expect(forced.exitCode).toBe(0);
+      const forced = await apply('--field-manager', 'other', '--force-conflicts');
+      expect(forced.code).toBe(0);
 
-      const shown = await kubectl(
-        kc,
+      const shown = await kubectl.run(sim, [
         'get',
         'lease',
         'applied',
@@ -770,8 +656,8 @@ describe('kubectl patch, annotate and apply --server-side', () => {
         '-o',
         'yaml',
         '--show-managed-fields',
-      );
-      expect(shown.exitCode).toBe(0);
+      ]);
+      expect(shown.code).toBe(0);
       const lease = loadYaml(shown.stdout) as V1Lease;
       expect(lease.spec?.holderIdentity).toBe('third');
       expect(
@@ -781,7 +667,7 @@ describe('kubectl patch, annotate and apply --server-side', () => {
           fields: e.fieldsV1,
         })),
       ).toEqual([{ manager: 'other', operation: 'Apply', fields: { 'f:spec': { 'f:holderIdentity': {} } } }]);
-      const hidden = await kubectl(kc, 'get', 'lease', 'applied', '-n', NS, '-o', 'yaml');
+      const hidden = await kubectl.run(sim, ['get', 'lease', 'applied', '-n', NS, '-o', 'yaml']);
       expect(hidden.stdout).not.toContain('managedFields');
     },
     KUBECTL_TIMEOUT_MS * 6,

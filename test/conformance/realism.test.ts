@@ -1,15 +1,14 @@
 import diagnostics from 'node:diagnostics_channel';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { simCommand } from '../../cli/sim-command.ts';
 import { listAll } from '../../shared/kube/list-all.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases, nodes } from '../../sim/resources.ts';
 import { buildScenario, defaultScenario, emptyScenario } from '../../sim/scenario.ts';
-import { clientFor, seedLeases, simClusters } from '../support/sim.ts';
+import { rawRequest } from '../support/raw-request.ts';
+import { apis, clientFor, seedLeases, simClusters } from '../support/sim.ts';
 
 /**
  * The realism switch (`realistic: true`, `lease-reaper sim --realistic`): gzip for responses over 128 KiB
@@ -21,47 +20,14 @@ const clusters = simClusters();
 const cluster = clusters.start;
 const LEASES = '/apis/coordination.k8s.io/v1/leases';
 
-interface Raw {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function raw(
+/** A request with the admin token (GET unless told): what the sim sends, compressed bytes included. */
+const raw = (
   sim: SimCluster,
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
   body?: string,
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(path, sim.url),
-      {
-        method,
-        ca: sim.caCertPem,
-        agent: false,
-        headers: { Authorization: `Bearer ${sim.tokens.admin}`, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function apis(sim: SimCluster) {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return { coordination: kc.makeApiClient(CoordinationV1Api), core: kc.makeApiClient(CoreV1Api) };
-}
+) => rawRequest(sim, method, path, { body, headers });
 
 /** Content-Encoding of every response the simulated clusters finish while `fn` runs. */
 async function encodingsDuring(fn: () => Promise<unknown>): Promise<string[]> {
@@ -91,9 +57,9 @@ describe('gzip for large responses', () => {
     expect(res.headers.vary).toBe('Accept-Encoding');
     expect(res.headers['content-length']).toBeUndefined();
     expect(res.headers['transfer-encoding']).toBe('chunked');
-    const plain = gunzipSync(res.body);
+    const plain = gunzipSync(res.bytes);
     expect(plain.length).toBeGreaterThan(128 * 1024);
-    expect(res.body.length).toBeLessThan(plain.length / 4);
+    expect(res.bytes.length).toBeLessThan(plain.length / 4);
     expect((JSON.parse(plain.toString('utf8')) as { items: unknown[] }).items).toHaveLength(1_000);
   });
 
@@ -104,7 +70,7 @@ describe('gzip for large responses', () => {
     const res = await raw(sim, LEASES);
 
     expect(res.headers['content-encoding']).toBeUndefined();
-    expect((JSON.parse(res.body.toString('utf8')) as { items: unknown[] }).items).toHaveLength(1_000);
+    expect((JSON.parse(res.body) as { items: unknown[] }).items).toHaveLength(1_000);
   });
 
   it('leaves a response of 128 KiB or less uncompressed', async () => {
@@ -114,7 +80,7 @@ describe('gzip for large responses', () => {
     const res = await raw(sim, LEASES, { 'Accept-Encoding': 'gzip' });
 
     expect(res.headers['content-encoding']).toBeUndefined();
-    expect(res.body.length).toBeLessThanOrEqual(128 * 1024);
+    expect(res.bytes.length).toBeLessThanOrEqual(128 * 1024);
   });
 
   it('never compresses when the cluster is not realistic', async () => {
@@ -124,7 +90,7 @@ describe('gzip for large responses', () => {
     const res = await raw(sim, LEASES, { 'Accept-Encoding': 'gzip' });
 
     expect(res.headers['content-encoding']).toBeUndefined();
-    expect(res.headers['content-length']).toBe(String(res.body.length));
+    expect(res.headers['content-length']).toBe(String(res.bytes.length));
   });
 
   it('still lets the product lister read every lease when the lists come gzip-compressed', async () => {
@@ -193,7 +159,7 @@ describe('API Priority and Fairness', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.body.toString('utf8')).toBe('Too many requests, please try again later.\n');
+    expect(res.body).toBe('Too many requests, please try again later.\n');
     expect(res.headers['x-kubernetes-pf-flowschema-uid']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['x-kubernetes-pf-prioritylevel-uid']).toMatch(/^[0-9a-f-]{36}$/);
   });

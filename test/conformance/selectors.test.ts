@@ -1,6 +1,5 @@
-import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { SimCluster } from '../../sim/cluster.ts';
 import {
   convertFieldSelector,
   matchesFields,
@@ -15,7 +14,7 @@ import {
 } from '../../sim/label-selector.ts';
 import { leaderLease, podObject } from '../../sim/objects.ts';
 import { leases, nodes, pods } from '../../sim/resources.ts';
-import { seedLeases, simClusters } from '../support/sim.ts';
+import { apis, seedLeases, simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
 
@@ -265,13 +264,6 @@ describe('field selector parser (pkg/fields/selector.go)', () => {
     expect(matchesFields(reqs, fields)).toBe(true);
   });
 });
-
-/** The typed client-node APIs, authenticated and TLS-verified by the sim's own kubeconfig. */
-function apis(sim: SimCluster) {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return { coordination: kc.makeApiClient(CoordinationV1Api), core: kc.makeApiClient(CoreV1Api) };
-}
 
 async function failure(call: Promise<unknown>): Promise<{ code: number; status: Record<string, unknown> }> {
   try {

@@ -1,13 +1,10 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type KubeConfig, type V1Lease, Watch } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases } from '../../sim/resources.ts';
-import { seedLeases, simClusters } from '../support/sim.ts';
+import { kubectlRunner } from '../support/kubectl.ts';
+import { rawRequest } from '../support/raw-request.ts';
+import { apis, seedLeases, simClusters } from '../support/sim.ts';
 
 /**
  * The `watch` verb as kube-apiserver serves it (sim/watch.ts): the event stream, resourceVersion semantics
@@ -24,17 +21,9 @@ interface WatchEvent {
   object: any;
 }
 
-function kubeConfig(sim: SimCluster): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig());
-  return kc;
-}
-
 async function cluster(...namespaces: string[]) {
   const sim = await clusters.start();
-  const kc = kubeConfig(sim);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
+  const { kc, coordination, core } = apis(sim);
   for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
   return { sim, kc, coordination, core };
 }
@@ -86,35 +75,9 @@ async function watch(kc: KubeConfig, path: string, query: Record<string, string 
   };
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTPS GET read to its end (watches here always carry timeoutSeconds). */
-function rawGet(sim: SimCluster, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const url = new URL(path, sim.url);
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      url,
-      { ca: sim.caCertPem, headers: { Authorization: `Bearer ${sim.tokens.admin}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-  });
-}
+/** A plain GET with the admin token, read to its end (watches here always carry timeoutSeconds). */
+const rawGet = (sim: SimCluster, path: string, headers: Record<string, string> = {}) =>
+  rawRequest(sim, 'GET', path, { headers });
 
 const eventsOf = (body: string): WatchEvent[] =>
   body
@@ -515,54 +478,19 @@ describe('watch on the wire', () => {
 });
 
 describe('kubectl get -w against the simulated cluster', () => {
-  let dir = '';
-  let child: ChildProcessWithoutNullStreams | undefined;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lease-reaper-watch-'));
-  });
-  afterEach(async () => {
-    child?.kill('SIGKILL');
-    child = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function kubectlWatch(sim: SimCluster, ...args: string[]) {
-    const kubeconfig = join(dir, 'kubeconfig');
-    await sim.writeKubeconfig(kubeconfig);
-    const proc = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], {
-      env: { ...process.env, KUBECONFIG: '' },
-    });
-    child = proc;
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    proc.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    return {
-      lines: () => stdout.split('\n').filter((l) => l.trim() !== ''),
-      waitForLine: (pattern: RegExp, timeoutMs = 15_000) =>
-        until(
-          `kubectl output matching ${pattern} (stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)})`,
-          () => stdout.split('\n').find((l) => pattern.test(l)),
-          timeoutMs,
-        ),
-    };
-  }
+  const kubectl = kubectlRunner();
 
   it('kubectl get leases -n ns -w prints a row for a lease created while it watches', async () => {
     const { sim, coordination } = await cluster('team-a');
     await coordination.createNamespacedLease({ namespace: 'team-a', body: lease('first') });
-    const kubectl = await kubectlWatch(sim, 'get', 'leases', '-n', 'team-a', '-w');
-    await kubectl.waitForLine(/^first\s+holder-a\s/);
+    const watching = await kubectl.start(sim, ['get', 'leases', '-n', 'team-a', '-w']);
+    await watching.waitForLine(/^first\s+holder-a\s/);
     await coordination.createNamespacedLease({
       namespace: 'team-a',
       body: lease('second', undefined, 'holder-new'),
     });
-    await kubectl.waitForLine(/^second\s+holder-new\s/);
-    const lines = kubectl.lines();
+    await watching.waitForLine(/^second\s+holder-new\s/);
+    const lines = watching.lines();
     expect(lines[0]).toMatch(/^NAME\s+HOLDER\s+AGE$/);
     expect(lines.filter((l) => l.startsWith('NAME'))).toHaveLength(1);
   }, 30_000);
@@ -571,8 +499,7 @@ describe('kubectl get -w against the simulated cluster', () => {
     const { sim, coordination } = await cluster('team-a');
     const x = await coordination.createNamespacedLease({ namespace: 'team-a', body: lease('x') });
     await coordination.createNamespacedLease({ namespace: 'team-a', body: lease('y') });
-    const kubectl = await kubectlWatch(
-      sim,
+    const watching = await kubectl.start(sim, [
       'get',
       'lease',
       'x',
@@ -580,15 +507,15 @@ describe('kubectl get -w against the simulated cluster', () => {
       'team-a',
       '-w',
       '--output-watch-events',
-    );
-    await kubectl.waitForLine(/^ADDED\s+x\s+holder-a\s/);
+    ]);
+    await watching.waitForLine(/^ADDED\s+x\s+holder-a\s/);
     await coordination.replaceNamespacedLease({
       name: 'x',
       namespace: 'team-a',
       body: { ...x, spec: { ...x.spec, holderIdentity: 'holder-b' } },
     });
-    await kubectl.waitForLine(/^MODIFIED\s+x\s+holder-b\s/);
-    const lines = kubectl.lines();
+    await watching.waitForLine(/^MODIFIED\s+x\s+holder-b\s/);
+    const lines = watching.lines();
     expect(lines[0]).toMatch(/^EVENT\s+NAME\s+HOLDER\s+AGE$/);
     expect(lines.some((l) => /\sy\s/.test(` ${l} `))).toBe(false);
   }, 30_000);

@@ -1,73 +1,20 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
-import { startTestCluster } from '../support/sim.ts';
+import { KUBECTL_TIMEOUT_MS, kubectlRunner } from '../support/kubectl.ts';
+import { simClusters } from '../support/sim.ts';
 
-const run = promisify(execFile);
-const KUBECTL = 'kubectl';
-const KUBECTL_TIMEOUT_MS = 30_000;
 const NODE_LEASES = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
 
-const running: SimCluster[] = [];
-let dir = '';
+const clusters = simClusters();
+const runner = kubectlRunner();
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lease-reaper-kubectl-'));
-});
+/** A simulated cluster (the default scenario: ~200 nodes, every kind of lease). */
+const cluster = () => clusters.start(defaultScenario);
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** A simulated cluster (the default scenario: ~200 nodes, every kind of lease) and its kubeconfig files. */
-async function cluster() {
-  const sim = await startTestCluster(defaultScenario);
-  running.push(sim);
-  const admin = join(dir, 'admin.kubeconfig');
-  const readOnly = join(dir, 'read-only.kubeconfig');
-  await sim.writeKubeconfig(admin);
-  await sim.writeKubeconfig(readOnly, { user: 'read-only' });
-  return { sim, admin, readOnly };
-}
-
-interface KubectlResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real kubectl; a missing binary fails the test with a message that says so. */
-async function kubectl(kubeconfig: string, ...args: string[]): Promise<KubectlResult> {
-  try {
-    const { stdout, stderr } = await run(
-      KUBECTL,
-      ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-      {
-        timeout: KUBECTL_TIMEOUT_MS - 5_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, KUBECONFIG: '' },
-      },
-    );
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { code?: unknown; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new Error(
-        `kubectl was not found on PATH (${process.env.PATH}); these tests need the real kubectl binary (e.g. /usr/bin/kubectl)`,
-      );
-    }
-    if (typeof e.code === 'number')
-      return { exitCode: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    throw error;
-  }
-}
+/** Runs the real kubectl against `sim` as the admin. */
+const kubectl = (sim: SimCluster, ...args: string[]) => runner.run(sim, args);
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim().length > 0);
 const columns = (line: string) => line.trim().split(/\s+/);
@@ -76,11 +23,11 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'lists every lease with get leases -A, under a header line',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
 
-      const result = await kubectl(admin, 'get', 'leases', '-A');
+      const result = await kubectl(sim, 'get', 'leases', '-A');
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       const [header, ...rows] = lines(result.stdout);
       expect(columns(header ?? '')).toEqual(['NAMESPACE', 'NAME', 'HOLDER', 'AGE']);
       expect(rows).toHaveLength(sim.seeded?.counts.leases ?? -1);
@@ -96,15 +43,15 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'shows Ready for nodes whose kubelet posts ready status with get nodes',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
       const stale = new Set([
         ...(sim.seeded?.staleNodeHeartbeats ?? []).map((k) => k.split('/')[1]),
         ...(sim.seeded?.nodesWithoutLease ?? []),
       ]);
 
-      const result = await kubectl(admin, 'get', 'nodes');
+      const result = await kubectl(sim, 'get', 'nodes');
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       const [header, ...rows] = lines(result.stdout);
       expect(columns(header ?? '')).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
       expect(rows).toHaveLength(sim.seeded?.counts.nodes ?? -1);
@@ -118,16 +65,16 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'shows NotReady, as kube-apiserver prints it, for nodes whose Ready condition is Unknown',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
       const stale = [
         ...(sim.seeded?.staleNodeHeartbeats ?? []).map((k) => k.split('/')[1] ?? ''),
         ...(sim.seeded?.nodesWithoutLease ?? []),
       ];
       expect(stale.length).toBeGreaterThan(0);
 
-      const result = await kubectl(admin, 'get', 'nodes', ...stale);
+      const result = await kubectl(sim, 'get', 'nodes', ...stale);
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       const [, ...rows] = lines(result.stdout);
       // The apiserver's node printer: "Not" + condition type for any Ready status but True.
       expect(rows.map((row) => columns(row).slice(0, 2)).sort()).toEqual(
@@ -140,13 +87,13 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'lists every node lease in pages with --chunk-size 7',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
       sim.faults.add({ action: { type: 'latency', ms: 0 }, match: { path: NODE_LEASES } });
       const nodeLeases = sim.seeded?.counts.nodeLeases ?? -1;
 
-      const result = await kubectl(admin, 'get', 'leases', '-n', 'kube-node-lease', '--chunk-size', '7');
+      const result = await kubectl(sim, 'get', 'leases', '-n', 'kube-node-lease', '--chunk-size', '7');
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       const [header, ...rows] = lines(result.stdout);
       expect(columns(header ?? '')).toEqual(['NAME', 'HOLDER', 'AGE']);
       expect(rows.map((row) => columns(row)[0]).sort()).toEqual(
@@ -161,13 +108,13 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'prints one lease as the stored object with -o json',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
       const [namespace = '', name = ''] = (sim.seeded?.leaderLeases.live[0] ?? '').split('/');
       const stored = sim.store.get(leases, namespace, name);
 
-      const result = await kubectl(admin, 'get', 'lease', name, '-n', namespace, '-o', 'json');
+      const result = await kubectl(sim, 'get', 'lease', name, '-n', namespace, '-o', 'json');
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual(stored?.obj);
     },
     KUBECTL_TIMEOUT_MS,
@@ -176,13 +123,13 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'deletes a lease with delete lease, printing deleted',
     async () => {
-      const { sim, admin } = await cluster();
+      const sim = await cluster();
       const [namespace = '', name = ''] = (sim.seeded?.leaderLeases.abandoned[0] ?? '').split('/');
       expect(sim.store.get(leases, namespace, name)).toBeDefined();
 
-      const result = await kubectl(admin, 'delete', 'lease', name, '-n', namespace);
+      const result = await kubectl(sim, 'delete', 'lease', name, '-n', namespace);
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       expect(result.stdout).toContain(`lease.coordination.k8s.io "${name}" deleted`);
       expect(sim.store.get(leases, namespace, name)).toBeUndefined();
     },
@@ -192,12 +139,12 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'refuses a delete by the read-only user with a Forbidden error',
     async () => {
-      const { sim, readOnly } = await cluster();
+      const sim = await cluster();
       const [namespace = '', name = ''] = (sim.seeded?.leaderLeases.abandoned[0] ?? '').split('/');
 
-      const result = await kubectl(readOnly, 'delete', 'lease', name, '-n', namespace);
+      const result = await runner.run(sim, ['delete', 'lease', name, '-n', namespace], { user: 'read-only' });
 
-      expect(result.exitCode).not.toBe(0);
+      expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('Error from server (Forbidden)');
       expect(result.stderr).toContain('cannot delete resource "leases"');
       expect(sim.store.get(leases, namespace, name)).toBeDefined();
@@ -208,11 +155,11 @@ describe('kubectl against the simulated cluster', () => {
   it(
     'lists leases among the api-resources',
     async () => {
-      const { admin } = await cluster();
+      const sim = await cluster();
 
-      const result = await kubectl(admin, 'api-resources');
+      const result = await kubectl(sim, 'api-resources');
 
-      expect(result.exitCode).toBe(0);
+      expect(result.code).toBe(0);
       const rows = lines(result.stdout).map(columns);
       expect(rows).toContainEqual(['leases', 'coordination.k8s.io/v1', 'true', 'Lease']);
       expect(rows).toContainEqual(['nodes', 'no', 'v1', 'false', 'Node']);

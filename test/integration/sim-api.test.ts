@@ -1,10 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
   CoordinationV1Api,
-  CoreV1Api,
   KubeConfig,
   type V1Lease,
   V1MicroTime,
@@ -14,17 +11,11 @@ import type { SimCluster } from '../../sim/cluster.ts';
 import { podObject } from '../../sim/objects.ts';
 import { leases, nodes, pods } from '../../sim/resources.ts';
 import type { ScenarioSpec } from '../../sim/scenario.ts';
-import { seedLeases, simClusters } from '../support/sim.ts';
+import { rawRequest } from '../support/raw-request.ts';
+import { apis, seedLeases, simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
 const cluster = clusters.start;
-
-/** The typed client-node APIs, authenticated and TLS-verified by the sim's own kubeconfig. */
-function apis(sim: SimCluster, user: 'admin' | 'read-only' = 'admin') {
-  const kc = new KubeConfig();
-  kc.loadFromString(sim.kubeconfig({ user }));
-  return { coordination: kc.makeApiClient(CoordinationV1Api), core: kc.makeApiClient(CoreV1Api) };
-}
 
 interface KubeStatus {
   kind?: string;
@@ -52,37 +43,9 @@ async function failure(call: Promise<unknown>): Promise<{ code: number; status: 
   throw new Error(`expected the request to fail, but it succeeded with ${JSON.stringify(outcome)}`);
 }
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A plain HTTPS GET, verifying the server certificate against the sim's CA (no client library involved). */
-function rawGet(sim: SimCluster, path: string, token?: string): Promise<RawResponse> {
-  if (!sim.caCertPem) throw new Error('the simulated cluster serves no CA: TLS is off');
-  const ca = sim.caCertPem;
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(path, sim.url),
-      { method: 'GET', ca, agent: false, headers: token ? { Authorization: `Bearer ${token}` } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A plain GET (no client library) with the given bearer token or none. */
+const rawGet = (sim: SimCluster, path: string, token?: string) =>
+  rawRequest(sim, 'GET', path, { token: token ?? null });
 
 const keyOf = (lease: V1Lease) => `${lease.metadata?.namespace}/${lease.metadata?.name}`;
 const splitKey = (key: string) => {

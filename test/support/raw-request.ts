@@ -5,7 +5,10 @@ import type { SimCluster } from '../../sim/cluster.ts';
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body's bytes as received (still gzip-compressed if the server sent Content-Encoding: gzip). */
+  bytes: Buffer;
 }
 
 export interface RawRequestOptions {
@@ -17,7 +20,8 @@ export interface RawRequestOptions {
 
 /**
  * One HTTPS request to a simulated cluster exactly as given — for what a typed client cannot send or
- * hides (malformed bodies, odd headers, the raw Status of a 401). TLS is verified against the sim's CA.
+ * hides (malformed bodies, odd headers, the raw Status of a 401). TLS is verified against the sim's CA;
+ * every request has a connection of its own (no keep-alive pool between requests or simulated clusters).
  */
 export function rawRequest(
   sim: SimCluster,
@@ -32,6 +36,7 @@ export function rawRequest(
       {
         method,
         ca: sim.caCertPem,
+        agent: false,
         headers: {
           ...(token ? { Authorization: `Bearer ${token}` } : {}),
           // Node frames no body of a DELETE unless told its length (it does not chunk DELETE by default).
@@ -44,13 +49,10 @@ export function rawRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+        });
         res.on('error', reject);
       },
     );

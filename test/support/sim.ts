@@ -1,7 +1,13 @@
+import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach } from 'vitest';
 import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { KubeClient, type KubeClientOptions } from '../../shared/kube/kube-client.ts';
-import { type SimCluster, type SimClusterOptions, startSimCluster } from '../../sim/cluster.ts';
+import {
+  type SimCluster,
+  type SimClusterOptions,
+  type SimKubeconfigOptions,
+  startSimCluster,
+} from '../../sim/cluster.ts';
 import { leaderLease, namespaceObject } from '../../sim/objects.ts';
 import { leases, namespaces } from '../../sim/resources.ts';
 import { emptyScenario, type ScenarioSpec } from '../../sim/scenario.ts';
@@ -26,6 +32,19 @@ export function clientFor(sim: SimCluster, options: KubeClientOptions & { token?
     token: token ?? sim.tokens.admin,
   });
   return new KubeClient(sim.name, kc, { retry: fastRetry, ...clientOptions });
+}
+
+/** client-node's KubeConfig for the simulated cluster: its own kubeconfig (TLS verified against its CA). */
+export function simKubeConfig(sim: SimCluster, user: SimKubeconfigOptions['user'] = 'admin'): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfig({ user }));
+  return kc;
+}
+
+/** The typed client-node APIs (and their KubeConfig) for the admin or the read-only user of a sim. */
+export function apis(sim: SimCluster, user: SimKubeconfigOptions['user'] = 'admin') {
+  const kc = simKubeConfig(sim, user);
+  return { kc, coordination: kc.makeApiClient(CoordinationV1Api), core: kc.makeApiClient(CoreV1Api) };
 }
 
 /** Seeds `count` workload leases across `namespaceCount` namespaces directly into the store. */
