@@ -70,7 +70,7 @@ export async function fleetBenchmark(options: {
 }
 
 /**
- * The handler as the CDK stack bundles it for nodejs22.x: ESM, minified, the AWS SDK left to the Lambda
+ * The handler as the CDK stack bundles it for nodejs24.x: ESM, minified, the AWS SDK left to the Lambda
  * runtime (which provides it). Init time is a fresh Node importing the bundle, SDK modules included.
  */
 const INIT_RUNS = 9;

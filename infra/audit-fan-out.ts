@@ -1,7 +1,9 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
+  CustomState,
   DefinitionBody,
   JitterType,
   JsonPath,
@@ -15,6 +17,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { CLUSTER_DIMENSION, MetricName, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
 
 /** The fleet's cluster names cut into shards of at most `size`, in registry order. */
 export function shardClusters(names: readonly string[], size: number): string[][] {
@@ -28,6 +31,8 @@ export interface AuditFanOutProps {
   clusters: readonly string[];
   shardSize: number;
   maxConcurrency: number;
+  /** Where a failed shard's clusters are published as scan errors (the functions' namespace and stack). */
+  metrics: { namespace: string; stack: string };
   /** An execution ends before the next scheduled one starts. */
   timeout: Duration;
   logRetention: RetentionDays;
@@ -37,8 +42,9 @@ export interface AuditFanOutProps {
  * A fleet too large for one invocation: a Standard state machine maps over shards of the fleet, at most
  * `maxConcurrency` at once, invoking the audit function with `{ clusters: [...] }` for each. Step Functions
  * is the distributed engine; each shard's metrics are published by its own invocation. A shard whose
- * invocation fails is caught and recorded, so the other shards still complete; the function's Errors
- * alarm reports it.
+ * invocation fails (throttling included, once retries are spent) is caught, so the other shards still
+ * complete, and each of its clusters is published as a scan error (ClusterScanErrors = 1, the same
+ * metric and dimensions the function publishes), so the scan-error alarms report it.
  */
 export class AuditFanOut extends Construct {
   readonly stateMachine: StateMachine;
@@ -68,10 +74,52 @@ export class AuditFanOut extends Construct {
       backoffRate: 2,
       jitterStrategy: JitterType.FULL,
     });
+    // A shard that still fails (throttled past the retries, timed out, crashed) published nothing: its
+    // clusters become scan errors here, as if each had failed inside the run, so the scan-error alarm
+    // sees them instead of silence. If even that cannot be published, the execution fails (its alarm).
+    const publishScanError = new CustomState(this, 'PublishScanError', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
+        Parameters: {
+          Namespace: props.metrics.namespace,
+          MetricData: [
+            {
+              MetricName: MetricName.ClusterScanErrors,
+              Unit: 'Count',
+              Value: 1,
+              Dimensions: [
+                { Name: CLUSTER_DIMENSION, 'Value.$': '$.cluster' },
+                { Name: STACK_DIMENSION, Value: props.metrics.stack },
+              ],
+            },
+          ],
+        },
+        ResultPath: null,
+        Retry: [
+          {
+            ErrorEquals: ['States.ALL'],
+            IntervalSeconds: 2,
+            MaxAttempts: 5,
+            BackoffRate: 2,
+            JitterStrategy: 'FULL',
+          },
+        ],
+      },
+    });
+    const publishShardErrors = new MapState(this, 'PublishShardScanErrors', {
+      itemsPath: '$.clusters',
+      itemSelector: { 'cluster.$': '$$.Map.Item.Value' },
+      maxConcurrency: 5,
+      resultPath: JsonPath.DISCARD,
+    });
+    publishShardErrors.itemProcessor(publishScanError);
     auditShard.addCatch(
-      new Pass(this, 'ShardFailed', {
-        parameters: { 'clusters.$': '$.clusters', 'error.$': '$.failure.Error' },
-      }),
+      publishShardErrors.next(
+        new Pass(this, 'ShardFailed', {
+          parameters: { 'clusters.$': '$.clusters', 'error.$': '$.failure.Error' },
+        }),
+      ),
       { resultPath: '$.failure' },
     );
 
@@ -98,6 +146,14 @@ export class AuditFanOut extends Construct {
       timeout: props.timeout,
       logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
     });
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'PublishShardScanErrors',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.metrics.namespace } },
+      }),
+    );
     Validations.of(this.stateMachine.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.auditFunction.node.defaultChild as CfnFunction)}.Arn>:*]`,
       reason: 'The LambdaInvoke grant covers the qualifiers (versions, aliases) of the audit function only.',
@@ -105,7 +161,7 @@ export class AuditFanOut extends Construct {
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups…) has no resource-level permissions.',
+        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups…) and cloudwatch:PutMetricData (conditioned on the namespace) have no resource-level permissions.',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-SF2',

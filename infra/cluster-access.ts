@@ -12,6 +12,64 @@ const eksClusters = (clusters: readonly RegistryClusterInput[]) =>
 const unique = <T>(values: T[]) => [...new Set(values)];
 
 /**
+ * Up to this many EKS clusters (or kubeconfig secrets), a statement names each one. Past it, the list
+ * would grow the functions' policies toward IAM's quotas (10,240 characters of inline policy per role,
+ * 6,144 per managed policy), so it names each region's clusters (`cluster/*` in this account) and each
+ * secret folder (the common `path/` of the secrets' names) instead.
+ */
+export const NAMED_RESOURCE_LIMIT = 20;
+
+/** The longest common prefix of the names, cut after its last `/` (a folder), or '' if none. */
+function commonFolder(names: readonly string[]): string {
+  let prefix = names[0] ?? '';
+  for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
+}
+
+/** Secret ARNs as policy resources: each named, or past the limit one `folder/*` per account and region. */
+function secretResources(secretArns: readonly string[]): string[] {
+  const named = unique(secretArns.map(secretResource));
+  if (named.length <= NAMED_RESOURCE_LIMIT) return named;
+  const byLocation = new Map<string, string[]>();
+  for (const arn of unique([...secretArns])) {
+    const at = arn.indexOf(':secret:') + ':secret:'.length;
+    const names = byLocation.get(arn.slice(0, at)) ?? [];
+    names.push(arn.slice(at));
+    byLocation.set(arn.slice(0, at), names);
+  }
+  return [...byLocation].flatMap(([location, names]) => {
+    const folder = commonFolder(names);
+    // Secrets with no common folder stay named: a wildcard over every secret is never granted.
+    return folder ? [`${location}${folder}*`] : names.map((n) => secretResource(`${location}${n}`));
+  });
+}
+
+/** DescribeCluster resources: each cluster of this account, or past the limit each region's clusters. */
+function describeClusterResources(local: readonly EksCluster[]): string[] {
+  if (local.length <= NAMED_RESOURCE_LIMIT)
+    return unique(
+      local.map((c) => `arn:${Aws.PARTITION}:eks:${c.region}:${Aws.ACCOUNT_ID}:cluster/${c.clusterName}`),
+    );
+  return unique(local.map((c) => `arn:${Aws.PARTITION}:eks:${c.region}:${Aws.ACCOUNT_ID}:cluster/*`));
+}
+
+/**
+ * The wildcard resources of `clusterCredentialStatements`, as cdk-nag writes them in a finding's id
+ * (`AwsSolutions-IAM5[Resource::…]`), so the stack can acknowledge exactly these.
+ */
+export function clusterCredentialWildcards(clusters: readonly RegistryClusterInput[]): string[] {
+  const local = eksClusters(clusters).filter((c) => !c.roleArn);
+  const eks =
+    local.length > NAMED_RESOURCE_LIMIT
+      ? unique(local.map((c) => `arn:<AWS::Partition>:eks:${c.region}:<AWS::AccountId>:cluster/*`))
+      : [];
+  const secrets = secretResources(
+    clusters.filter((c): c is KubeconfigCluster => c.type === 'kubeconfig').map((c) => c.secretArn),
+  ).filter((r) => r.endsWith('/*'));
+  return [...eks, ...secrets];
+}
+
+/**
  * A secret ARN as a policy resource. Secrets Manager appends six random characters to a secret's ARN; a
  * registry may name the secret without them (a "partial ARN"), which only matches with `-??????`.
  */
@@ -22,9 +80,11 @@ export function secretResource(secretArn: string): string {
 /**
  * The AWS permissions reaching the clusters takes, each on the named resources only:
  * - DescribeCluster on the fleet's EKS clusters in this account (a cluster in another account is described
- *   by the role assumed there, which that account grants);
+ *   by the role assumed there, which that account grants); past NAMED_RESOURCE_LIMIT, on the clusters of
+ *   the fleet's regions in this account;
  * - AssumeRole on the roles the registry names;
- * - GetSecretValue on the kubeconfig secrets (and Decrypt through Secrets Manager with the keys named).
+ * - GetSecretValue on the kubeconfig secrets (past the limit, on their common folder), and Decrypt through
+ *   Secrets Manager with the keys named.
  */
 export function clusterCredentialStatements(
   clusters: readonly RegistryClusterInput[],
@@ -37,9 +97,7 @@ export function clusterCredentialStatements(
       new PolicyStatement({
         sid: 'DescribeFleetEksClusters',
         actions: ['eks:DescribeCluster'],
-        resources: unique(
-          local.map((c) => `arn:${Aws.PARTITION}:eks:${c.region}:${Aws.ACCOUNT_ID}:cluster/${c.clusterName}`),
-        ),
+        resources: describeClusterResources(local),
       }),
     );
   }
@@ -55,7 +113,7 @@ export function clusterCredentialStatements(
       new PolicyStatement({
         sid: 'ReadKubeconfigSecrets',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: unique(secrets.map((c) => secretResource(c.secretArn))),
+        resources: secretResources(secrets.map((c) => c.secretArn)),
       }),
     );
   }

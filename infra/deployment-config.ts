@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
+import { checkConfigSize, readConfigFile } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { durationSeconds } from '../shared/reap/reap-policy.ts';
 import { parseConfig } from '../shared/validation.ts';
@@ -89,8 +89,9 @@ export function parseDeploymentConfig(input: unknown, source: string): Deploymen
   let doc = input;
   if (typeof input === 'string') {
     try {
-      doc = loadYaml(input);
+      doc = loadYaml(checkConfigSize(input, source));
     } catch (cause) {
+      if (cause instanceof ConfigError) throw cause;
       throw new ConfigError(`${source} is not valid YAML or JSON`, { cause });
     }
   }
@@ -101,13 +102,10 @@ export function parseDeploymentConfig(input: unknown, source: string): Deploymen
 export function deploymentFromContext(context: (key: string) => unknown): DeploymentConfig {
   const file = context('leaseReaperConfig');
   if (typeof file === 'string') {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (cause) {
-      throw new ConfigError(`leaseReaperConfig ${file} cannot be read`, { cause });
-    }
-    return parseDeploymentConfig(text, `leaseReaperConfig ${file}`);
+    return parseDeploymentConfig(
+      readConfigFile(file, `leaseReaperConfig ${file}`),
+      `leaseReaperConfig ${file}`,
+    );
   }
   const inline = context('leaseReaper');
   if (inline === undefined)

@@ -15,6 +15,8 @@ import { Construct } from 'constructs';
 import { MetricName } from '../shared/metrics/metric-names.ts';
 import type { LeaseMetrics } from './lease-metrics.ts';
 
+const ALARMS_PER_WIDGET = 100;
+
 export interface FleetDashboardProps {
   metrics: LeaseMetrics;
   alarms: readonly Alarm[];
@@ -25,9 +27,10 @@ export interface FleetDashboardProps {
 }
 
 /**
- * The fleet on one page: totals, then one line per cluster (Metrics Insights, so any number of
- * clusters), the reaper's deletions, the functions' health, the alarms, and the latest cluster errors
- * and delete actions from the logs.
+ * The fleet on one page: totals, then one line per cluster (Metrics Insights: every cluster of a small
+ * fleet, the highest 50 of a large one), the reaper's deletions, the functions' health, the alarms, and the
+ * latest cluster errors and delete actions from the logs. Every widget stays inside CloudWatch's limits at
+ * any fleet size (test/infra/dashboard-limits.test.ts).
  */
 export class FleetDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -35,8 +38,17 @@ export class FleetDashboard extends Construct {
   constructor(scope: Construct, id: string, props: FleetDashboardProps) {
     super(scope, id);
     const { metrics: m } = props;
+    // Past TOP_CLUSTERS clusters a graph shows the highest ones, and says so.
+    const top =
+      m.shownClusters < m.clusters.length ? ` (top ${m.shownClusters} of ${m.clusters.length})` : '';
     const perCluster = (title: string, name: MetricName) =>
-      new GraphWidget({ title, left: [m.byCluster(name)], width: 12, height: 6, leftYAxis: { min: 0 } });
+      new GraphWidget({
+        title: `${title}${top}`,
+        left: [m.byCluster(name)],
+        width: 12,
+        height: 6,
+        leftYAxis: { min: 0 },
+      });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-fleet`,
@@ -48,21 +60,28 @@ export class FleetDashboard extends Construct {
         height: 2,
       }),
     );
+    // "Fleet now": one widget per figure. A widget is one GetMetricData call, which takes one Metrics
+    // Insights query (GetMetricData, CloudWatch API Reference): past 10 clusters each figure is a query.
+    const now: [MetricName, string][] = [
+      [MetricName.StaleNodeHeartbeats, 'Stale heartbeats'],
+      [MetricName.OrphanedNodeLeases, 'Orphaned node leases'],
+      [MetricName.NodesWithoutLease, 'Nodes without lease'],
+      [MetricName.ExpiredApiServerIdentities, 'Expired apiserver identities'],
+      [MetricName.OrphanedApiServerIdentities, 'Orphaned apiserver identities'],
+      [MetricName.AbandonedLeases, 'Abandoned leases'],
+      [MetricName.ClusterScanErrors, 'Clusters not audited'],
+    ];
     this.dashboard.addWidgets(
-      new SingleValueWidget({
-        title: 'Fleet now',
-        metrics: [
-          m.fleetSum(MetricName.StaleNodeHeartbeats, 'Stale heartbeats'),
-          m.fleetSum(MetricName.OrphanedNodeLeases, 'Orphaned node leases'),
-          m.fleetSum(MetricName.NodesWithoutLease, 'Nodes without lease'),
-          m.fleetSum(MetricName.ExpiredApiServerIdentities, 'Expired apiserver identities'),
-          m.fleetSum(MetricName.OrphanedApiServerIdentities, 'Orphaned apiserver identities'),
-          m.fleetSum(MetricName.AbandonedLeases, 'Abandoned leases'),
-          m.fleetSum(MetricName.ClusterScanErrors, 'Clusters not audited'),
-        ],
-        width: 24,
-        height: 4,
-      }),
+      ...now.map(
+        ([name, label], i) =>
+          new SingleValueWidget({
+            ...(i === 0 ? { title: 'Fleet now' } : {}),
+            metrics: [m.fleetSum(name, label)],
+            // 24 columns: 4 + 4 + 4 + 3 + 3 + 3 + 3.
+            width: i < 3 ? 4 : 3,
+            height: 4,
+          }),
+      ),
     );
     this.dashboard.addWidgets(
       perCluster('Stale node heartbeats', MetricName.StaleNodeHeartbeats),
@@ -105,9 +124,17 @@ export class FleetDashboard extends Construct {
         height: 6,
       }),
     );
-    this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 }),
-    );
+    // An alarm status widget lists at most 100 alarms (Dashboard Body Structure, CloudWatch API Reference).
+    for (let i = 0; i < props.alarms.length; i += ALARMS_PER_WIDGET) {
+      this.dashboard.addWidgets(
+        new AlarmStatusWidget({
+          title: i === 0 ? 'Alarms' : `Alarms (${i + 1}–)`,
+          alarms: props.alarms.slice(i, i + ALARMS_PER_WIDGET),
+          width: 24,
+          height: 4,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new LogQueryWidget({
         title: 'Clusters not audited (latest)',

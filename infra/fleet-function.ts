@@ -85,7 +85,7 @@ export class FleetFunction extends Construct {
       entry: join(ROOT, FUNCTION_ENTRIES[props.job]),
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -117,7 +117,7 @@ export class FleetFunction extends Construct {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'nodejs22.x is the runtime lease-reaper is built and tested for (bundle target node22); moving runtimes is a tested change.',
+        'nodejs24.x is the runtime lease-reaper is built and tested for (bundle target node24, and test/infra/lambda-runtime.test.ts runs both bundles on Node 24); moving runtimes is a tested change.',
     });
     if (props.network) {
       // Subnets and groups by id: the L2 \`vpc\` prop would need the whole VPC's layout (a lookup at synth);

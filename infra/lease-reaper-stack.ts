@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -14,17 +14,31 @@ import { ConfigError } from '../shared/errors.ts';
 import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
 import { encodeRegistryText } from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
-import { DEFAULT_METRICS_NAMESPACE } from '../shared/metrics/metric-names.ts';
+import { DEFAULT_METRICS_NAMESPACE, METRICS_STACK_ENV } from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
 import { AuditFanOut } from './audit-fan-out.ts';
-import { clusterCredentialStatements, EksAccessEntries } from './cluster-access.ts';
+import {
+  clusterCredentialStatements,
+  clusterCredentialWildcards,
+  EksAccessEntries,
+} from './cluster-access.ts';
 import { FleetAlarms } from './fleet-alarms.ts';
 import { FleetDashboard } from './fleet-dashboard.ts';
 import { FleetFunction, timeoutFor } from './fleet-function.ts';
 import { LeaseMetrics, METRIC_MATH_LIMIT } from './lease-metrics.ts';
+import { policyChars } from './policy-size.ts';
 import type { LeaseReaperStackProps } from './stack-props.ts';
 
 export type { LeaseReaperStackProps } from './stack-props.ts';
+
+/** A stack declares at most 500 resources (CloudFormation quotas, CloudFormation User Guide). */
+export const RESOURCE_LIMIT = 500;
+/**
+ * What the statements reaching the clusters may take of a role's inline policies: IAM allows 10,240
+ * characters in all per role (IAM and AWS STS quotas), and the rest (registry, logs, metrics) takes ~1 KB.
+ * Staying under it, no statement is ever moved to an overflow managed policy (6,144 characters each).
+ */
+export const CREDENTIALS_POLICY_BUDGET = 8_000;
 
 /** SSM String parameters: 4 KB standard, 8 KB advanced. */
 const STANDARD_PARAMETER_LIMIT = 4096;
@@ -73,13 +87,15 @@ export class LeaseReaperStack extends Stack {
     const { settings, document } = this.validate(props);
 
     this.registryParameter = this.registry(document);
+    const credentials = clusterCredentialStatements(props.clusters, props.secretsKmsKeyArns);
+    this.checkPolicySize(credentials);
     const statements = [
       new PolicyStatement({
         sid: 'ReadClusterRegistry',
         actions: ['ssm:GetParameter'],
         resources: [this.registryParameter.parameterArn],
       }),
-      ...clusterCredentialStatements(props.clusters, props.secretsKmsKeyArns),
+      ...credentials,
     ];
     const common = {
       statements,
@@ -87,6 +103,8 @@ export class LeaseReaperStack extends Stack {
         LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
         // A changed registry changes the functions' configuration, so no warm container keeps the old one.
         LEASE_REAPER_REGISTRY_SHA256: createHash('sha256').update(document).digest('hex'),
+        // Every datum carries Stack=<this stack>: stacks sharing a namespace stay apart.
+        [METRICS_STACK_ENV]: this.stackName,
       },
       ...(settings.publishesMetrics ? { metricsNamespace: settings.namespace } : {}),
       logRetention: settings.logRetention,
@@ -110,6 +128,13 @@ export class LeaseReaperStack extends Stack {
       // Never two reaps at once: two runs would plan from the same leases and together exceed the cap.
       reservedConcurrentExecutions: 1,
     });
+    for (const resource of clusterCredentialWildcards(props.clusters))
+      for (const fn of [this.auditFunction, this.reapFunction])
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason:
+            'Past 20 clusters (or secrets) the policy names each region (or secret folder) of the fleet instead of each cluster: a list of every ARN would exceed IAM’s policy size quotas.',
+        });
 
     // Past the threshold, shards of the fleet are audited in parallel under Step Functions.
     this.fanOut =
@@ -119,6 +144,7 @@ export class LeaseReaperStack extends Stack {
             clusters: settings.clusterNames,
             shardSize: props.fanOut?.shardSize ?? 25,
             maxConcurrency: props.fanOut?.maxConcurrency ?? 10,
+            metrics: { namespace: settings.namespace, stack: this.stackName },
             timeout: timeoutFor(settings.auditEvery, Duration.seconds(10)),
             logRetention: settings.logRetention,
           })
@@ -145,7 +171,12 @@ export class LeaseReaperStack extends Stack {
     for (const email of props.notifications?.emails ?? [])
       this.topic.addSubscription(new EmailSubscription(email));
 
-    const metrics = new LeaseMetrics(settings.namespace, settings.clusterNames, settings.auditEvery);
+    const metrics = new LeaseMetrics(
+      settings.namespace,
+      this.stackName,
+      settings.clusterNames,
+      settings.auditEvery,
+    );
     this.alarms = new FleetAlarms(this, 'Alarms', {
       metrics,
       topic: this.topic,
@@ -178,6 +209,27 @@ export class LeaseReaperStack extends Stack {
       ...(settings.reapEnabled ? { reap: { kind: 'Group', name: settings.groups.reap } } : {}),
     });
     this.outputs(settings);
+    this.checkResourceCount(props, settings);
+  }
+
+  /** The statements reaching the clusters fit a role's inline policy, or the synth fails saying why. */
+  private checkPolicySize(credentials: PolicyStatement[]): void {
+    const chars = policyChars(this, credentials);
+    if (chars > CREDENTIALS_POLICY_BUDGET)
+      throw new ConfigError(
+        `clusters: reaching these clusters takes ${chars} characters of IAM policy (roles to assume, secrets), over the ${CREDENTIALS_POLICY_BUDGET} a role's 10,240 leave; use one roleArn per account, keep kubeconfig secrets under one folder (e.g. lease-reaper/), or split the fleet across stacks`,
+      );
+  }
+
+  /** The stack fits CloudFormation's 500 resources, or the synth fails naming what grows with the fleet. */
+  private checkResourceCount(props: LeaseReaperStackProps, settings: Settings): void {
+    // +1: the AWS::CDK::Metadata resource the app adds at synth.
+    const count = this.node.findAll().filter((c) => c instanceof CfnResource).length + 1;
+    if (count <= RESOURCE_LIMIT) return;
+    const entries = this.accessEntries?.entries.length ?? 0;
+    throw new ConfigError(
+      `clusters: ${settings.clusterNames.length} clusters make ${count} CloudFormation resources (${entries} EKS access entries${props.alarms?.perCluster ? ', 2 alarms per cluster' : ''}), over the ${RESOURCE_LIMIT} a stack may declare; set eksAccess.createAccessEntries: false and create the access entries another way${props.alarms?.perCluster ? ', set alarms.perCluster: false' : ''}, or split the fleet across stacks`,
+    );
   }
 
   /**
@@ -233,7 +285,7 @@ export class LeaseReaperStack extends Stack {
     const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
     if (value.length > ADVANCED_PARAMETER_LIMIT)
       throw new ConfigError(
-        `the cluster registry is ${document.length} characters (${value.length} gzipped); an SSM parameter holds at most ${ADVANCED_PARAMETER_LIMIT} (split the fleet across stacks)`,
+        `clusters: the registry is ${document.length} characters (${value.length} gzipped), over the ${ADVANCED_PARAMETER_LIMIT} an SSM parameter holds; split the fleet across stacks`,
       );
     return new StringParameter(this, 'Registry', {
       parameterName: `/lease-reaper/${this.stackName}/registry`,
@@ -283,8 +335,22 @@ export class LeaseReaperStack extends Stack {
     return [audit, reap];
   }
 
-  /** An encrypted topic CloudWatch alarms may publish to (the key lets CloudWatch encrypt to it). */
+  /**
+   * An encrypted, TLS-only topic this stack's alarms can publish to. `enforceSSL` writes a topic policy,
+   * which replaces SNS's default one: without an Allow for CloudWatch, every notification would be refused
+   * ("no resource-based policy allows the SNS:Publish action"). So the policy lets the CloudWatch service
+   * publish for this account's alarms named `<stack>-*` only (the confused-deputy conditions), and the key
+   * lets it encrypt the message under the same conditions (SNS: "Enable compatibility between event
+   * sources from AWS services and encrypted topics").
+   */
   private encryptedTopic(): Topic {
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: {
+        'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${this.stackName}-*`,
+      },
+    };
     const key = new Key(this, 'TopicKey', {
       description: 'lease-reaper alarm notifications',
       enableKeyRotation: true,
@@ -293,17 +359,28 @@ export class LeaseReaperStack extends Stack {
       new PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',
         effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        conditions,
       }),
     );
-    return new Topic(this, 'Topic', {
+    const topic = new Topic(this, 'Topic', {
       displayName: 'lease-reaper alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        effect: Effect.ALLOW,
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions,
+      }),
+    );
+    return topic;
   }
 
   /** What a deployer needs next: the roles to map in the clusters, and where things are. */

@@ -3,12 +3,15 @@ import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { type PublishResult, publishToCloudWatch } from '../../shared/metrics/cloudwatch-sink.ts';
 import { publishAsEmf } from '../../shared/metrics/emf-sink.ts';
 import type { MetricPoint } from '../../shared/metrics/fleet-metrics.ts';
+import { METRICS_STACK_ENV, STACK_DIMENSION } from '../../shared/metrics/metric-names.ts';
 
 export interface MetricsDeps {
   registry: ClusterRegistry;
   cloudWatch: CloudWatchClient;
   /** Where EMF lines go (stdout in Lambda). */
   emfWrite?: (line: string) => void;
+  /** The deployed stack's name, a dimension of every datum (default: the stack's environment variable). */
+  stack?: string;
 }
 
 /** Publishes through the sink the registry chose: PutMetricData, or EMF log lines (no API call). */
@@ -18,6 +21,9 @@ export async function publishMetrics(
   signal?: AbortSignal,
 ): Promise<PublishResult> {
   const namespace = deps.registry.metricsNamespace;
-  if (deps.registry.metricsSink === 'emf') return publishAsEmf(namespace, points, new Date(), deps.emfWrite);
-  return publishToCloudWatch(deps.cloudWatch, namespace, points, new Date(), signal);
+  const stack = deps.stack ?? process.env[METRICS_STACK_ENV];
+  const fixed: Record<string, string> = stack ? { [STACK_DIMENSION]: stack } : {};
+  if (deps.registry.metricsSink === 'emf')
+    return publishAsEmf(namespace, points, new Date(), deps.emfWrite, fixed);
+  return publishToCloudWatch(deps.cloudWatch, namespace, points, new Date(), signal, fixed);
 }

@@ -2,9 +2,10 @@
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { eksKubeConfig } from '../aws/eks-kubeconfig.ts';
 import { type AwsCredentials, eksToken } from '../aws/eks-token.ts';
+import { lastsTheRun, tokenUsableUntil } from '../aws/token-lifetime.ts';
 import { ClusterCredentialsError, LeaseReaperError } from '../errors.ts';
-import { kubeConfigFromEndpoint } from '../kube/connect.ts';
 import type { ClusterTarget } from './audit-clusters.ts';
 import type { RegistryCluster } from './cluster-registry.ts';
 import { kubeConfigFromSecret } from './kubeconfig-secret.ts';
@@ -59,35 +60,57 @@ export const defaultAwsClients: AwsClientFactory = (() => {
 const DESCRIPTION_TTL_MS = 60 * 60_000;
 const SECRET_TTL_MS = 5 * 60_000;
 /**
- * A minted EKS token is reused for 5 minutes: EKS accepts it for 15, so a run that starts with a
- * reused token still has 10 minutes, more than a Lambda invocation's remaining time needs.
+ * The session asked of AssumeRole: an hour is the longest every role grants (MaxSessionDuration is at
+ * least an hour, and a role assumed by a role — the function's — is capped at one), so credentials
+ * outlive any run (Lambda's 15 minutes at most) and are reused across runs for the rest of the hour.
  */
-const TOKEN_REUSE_MS = 5 * 60_000;
-/** Assumed-role credentials last 15 minutes (DurationSeconds 900); reuse them for 10. */
-const ROLE_CREDENTIALS_TTL_MS = 10 * 60_000;
+const ASSUMED_ROLE_SECONDS = 3600;
+/** Without a function timeout given, the longest Lambda allows: credentials are then never too short. */
+const DEFAULT_RUN_TIMEOUT_MS = 900_000;
 
 interface Cached<T> {
   value: T;
   at: number;
 }
 
+interface MintedToken {
+  token: string;
+  usableUntil: number;
+}
+
+export interface ClusterConnectorOptions {
+  /**
+   * How long one run may last (the function's timeout): credentials are reused only while they will
+   * outlast a run that starts now.
+   */
+  runTimeoutMs?: number;
+}
+
 /**
  * Turns registry entries into ClusterTargets. EKS: the endpoint and CA from DescribeCluster, a bearer
  * token presigned locally (after AssumeRole when the entry names a role). Kubeconfig: the secret's
- * kubeconfig, refused if it would run a command or skip TLS. Descriptions, secrets and tokens are cached
- * in the instance, so a warm Lambda reuses them across invocations. A failure is a
- * ClusterCredentialsError for that cluster alone.
+ * kubeconfig, refused if it would run a command or skip TLS. Descriptions and secrets are cached in the
+ * instance, so a warm Lambda reuses them across invocations. A failure is a ClusterCredentialsError for
+ * that cluster alone.
+ *
+ * EKS credentials follow two clocks (token-lifetime.ts): assumed-role credentials are reused only while
+ * they outlast a whole run; a token is minted at each connect (each run) and re-minted, per request, once
+ * it comes within a minute of EKS's 15 minutes or of its credentials' expiry.
  */
 export class ClusterConnector {
   private readonly descriptions = new Map<string, Cached<{ endpoint: string; caData: string }>>();
-  private readonly tokens = new Map<string, Cached<string>>();
+  private readonly tokens = new Map<string, Promise<MintedToken>>();
   private readonly secrets = new Map<string, Cached<string>>();
-  private readonly roleCredentials = new Map<string, Cached<AwsCredentials>>();
+  private readonly assumedRoles = new Map<string, Promise<AwsCredentials>>();
+  private readonly runTimeoutMs: number;
 
   constructor(
     private readonly clients: AwsClientFactory = defaultAwsClients,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: ClusterConnectorOptions = {},
+  ) {
+    this.runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  }
 
   async connect(entry: RegistryCluster): Promise<ClusterTarget> {
     try {
@@ -122,33 +145,54 @@ export class ClusterConnector {
         throw new Error(`DescribeCluster ${entry.clusterName} returned no endpoint or CA`);
       return { endpoint, caData };
     });
-    const token = await this.cached(this.tokens, entry.name, TOKEN_REUSE_MS, async () =>
-      eksToken(entry.clusterName, entry.region, await this.credentials(entry), new Date(this.now())),
-    );
+    // A new token per run, minted now so that a credentials failure is this cluster's connect error.
+    this.tokens.delete(entry.name);
+    await this.token(entry);
     return {
       name: entry.name,
-      kubeConfig: kubeConfigFromEndpoint({
+      kubeConfig: eksKubeConfig({
         name: entry.name,
         server: description.endpoint,
         caData: description.caData,
-        token,
+        token: () => this.token(entry),
       }),
     };
+  }
+
+  /** The entry's current token, minted anew when the one held is no longer usable. */
+  private token(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<string> {
+    return this.reuseWhile(
+      this.tokens,
+      entry.name,
+      (held) => this.now() < held.usableUntil,
+      async () => {
+        const credentials = await this.credentials(entry);
+        // X-Amz-Date has whole seconds: EKS counts its 15 minutes from there, so do we.
+        const signedAt = Math.floor(this.now() / 1000) * 1000;
+        const token = await eksToken(entry.clusterName, entry.region, credentials, new Date(signedAt));
+        return { token, usableUntil: tokenUsableUntil(signedAt, credentials.expiration?.getTime()) };
+      },
+    ).then((minted) => minted.token);
   }
 
   private async credentials(entry: Extract<RegistryCluster, { type: 'eks' }>): Promise<AwsCredentials> {
     if (!entry.roleArn) {
       // The client's own default chain (Lambda role, environment, profile).
+      // The SDK's provider refreshes them itself before they expire.
       const creds = await (await this.clients.sts(entry.region)).config.credentials();
       return {
         accessKeyId: creds.accessKeyId,
         secretAccessKey: creds.secretAccessKey,
         ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+        ...(creds.expiration ? { expiration: creds.expiration } : {}),
       };
     }
     const { roleArn } = entry;
-    return this.cached(this.roleCredentials, roleArn, ROLE_CREDENTIALS_TTL_MS, () =>
-      this.assumeRole(roleArn, entry.region),
+    return this.reuseWhile(
+      this.assumedRoles,
+      roleArn,
+      (held) => lastsTheRun(held.expiration?.getTime(), this.now(), this.runTimeoutMs),
+      () => this.assumeRole(roleArn, entry.region),
     );
   }
 
@@ -158,7 +202,7 @@ export class ClusterConnector {
       new AssumeRoleCommand({
         RoleArn: roleArn,
         RoleSessionName: 'lease-reaper',
-        DurationSeconds: 900,
+        DurationSeconds: ASSUMED_ROLE_SECONDS,
       }),
     );
     const c = out.Credentials;
@@ -168,6 +212,8 @@ export class ClusterConnector {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,
       ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+      // STS always says; were it not to, assume the shortest session STS grants (15 minutes).
+      expiration: c.Expiration ?? new Date(this.now() + 900_000),
     };
   }
 
@@ -190,6 +236,31 @@ export class ClusterConnector {
       ...(entry.context ? { context: entry.context } : {}),
     });
     return { name: entry.name, kubeConfig };
+  }
+
+  /**
+   * The value held under `key` while `usable` says so, else a new one from `load`. Concurrent callers
+   * share one load (one AssumeRole for the clusters of one role); a failed load is forgotten.
+   */
+  private async reuseWhile<T>(
+    map: Map<string, Promise<T>>,
+    key: string,
+    usable: (value: T) => boolean,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    const held = map.get(key);
+    if (held) {
+      const value = await held.catch(() => undefined);
+      if (value !== undefined && usable(value)) return value;
+      // Another caller replaced it while this one waited: use theirs.
+      if (map.get(key) !== held) return this.reuseWhile(map, key, usable, load);
+    }
+    const fresh = load();
+    map.set(key, fresh);
+    fresh.catch(() => {
+      if (map.get(key) === fresh) map.delete(key);
+    });
+    return fresh;
   }
 
   private async cached<T>(

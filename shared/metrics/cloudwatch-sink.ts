@@ -29,15 +29,22 @@ export async function cloudWatchClient(
   });
 }
 
-export function toDatum(point: MetricPoint, timestamp: Date): MetricDatum {
+/** `fixed`: dimensions every datum carries after `Cluster` (the deployed stack's `Stack`). */
+export function toDatum(
+  point: MetricPoint,
+  timestamp: Date,
+  fixed: Readonly<Record<string, string>> = {},
+): MetricDatum {
+  const dimensions = [
+    ...(point.cluster !== undefined ? [{ Name: CLUSTER_DIMENSION, Value: point.cluster }] : []),
+    ...Object.entries(fixed).map(([Name, Value]) => ({ Name, Value })),
+  ];
   return {
     MetricName: point.name,
     Unit: point.unit,
     Value: point.value,
     Timestamp: timestamp,
-    ...(point.cluster !== undefined
-      ? { Dimensions: [{ Name: CLUSTER_DIMENSION, Value: point.cluster }] }
-      : {}),
+    ...(dimensions.length > 0 ? { Dimensions: dimensions } : {}),
   };
 }
 
@@ -74,6 +81,7 @@ export async function publishToCloudWatch(
   points: readonly MetricPoint[],
   timestamp: Date,
   signal?: AbortSignal,
+  fixedDimensions: Readonly<Record<string, string>> = {},
 ): Promise<PublishResult> {
   const finite = points.filter((p) => Number.isFinite(p.value));
   const result: PublishResult = {
@@ -84,7 +92,7 @@ export async function publishToCloudWatch(
     errors: [],
   };
   const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
-  for (const batch of batches(finite.map((p) => toDatum(p, timestamp)))) {
+  for (const batch of batches(finite.map((p) => toDatum(p, timestamp, fixedDimensions)))) {
     result.calls++;
     try {
       await client.send(

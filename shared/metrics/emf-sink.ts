@@ -5,9 +5,16 @@ import { CLUSTER_DIMENSION } from './metric-names.ts';
 /**
  * CloudWatch Embedded Metric Format: metrics as structured log lines that CloudWatch Logs turns into
  * metrics — no API call, so it works from a VPC Lambda with no NAT or monitoring endpoint. One line per
- * cluster (dimension `Cluster`) and one for the fleet totals (no dimension).
+ * cluster (dimension `Cluster`) and one for the fleet totals (no dimension); both also carry the fixed
+ * dimensions given (the deployed stack's `Stack`).
  */
-export function emfLines(namespace: string, points: readonly MetricPoint[], timestamp: Date): string[] {
+export function emfLines(
+  namespace: string,
+  points: readonly MetricPoint[],
+  timestamp: Date,
+  fixedDimensions: Readonly<Record<string, string>> = {},
+): string[] {
+  const fixed = Object.keys(fixedDimensions);
   const groups = new Map<string | undefined, MetricPoint[]>();
   for (const p of points) {
     if (!Number.isFinite(p.value)) continue;
@@ -22,11 +29,12 @@ export function emfLines(namespace: string, points: readonly MetricPoint[], time
         CloudWatchMetrics: [
           {
             Namespace: namespace,
-            Dimensions: [cluster === undefined ? [] : [CLUSTER_DIMENSION]],
+            Dimensions: [cluster === undefined ? fixed : [CLUSTER_DIMENSION, ...fixed]],
             Metrics: group.map((p) => ({ Name: p.name, Unit: p.unit })),
           },
         ],
       },
+      ...fixedDimensions,
       ...(cluster === undefined ? {} : { [CLUSTER_DIMENSION]: cluster }),
       ...Object.fromEntries(group.map((p) => [p.name, p.value])),
     }),
@@ -39,8 +47,9 @@ export function publishAsEmf(
   points: readonly MetricPoint[],
   timestamp: Date,
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  fixedDimensions: Readonly<Record<string, string>> = {},
 ): PublishResult {
-  const lines = emfLines(namespace, points, timestamp);
+  const lines = emfLines(namespace, points, timestamp, fixedDimensions);
   for (const line of lines) write(line);
   const finite = points.filter((p) => Number.isFinite(p.value)).length;
   return { calls: 0, datums: finite, failedCalls: 0, dropped: points.length - finite, errors: [] };

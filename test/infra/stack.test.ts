@@ -1,11 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadAll } from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { MetricName } from '../../shared/metrics/metric-names.ts';
 import { eksFleet, only, resources, synth } from './support.ts';
+
+// The first synthesis of a file (asset staging of the project) can take a minute on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const lambdaOf = (template: ReturnType<typeof synth>['template'], job: 'Audit' | 'Reap') =>
   only(template, 'AWS::Lambda::Function', (id) => id.startsWith(`${job}Function`)).Properties;
@@ -15,13 +18,13 @@ const policyOf = (template: ReturnType<typeof synth>['template'], role: string) 
       .PolicyDocument as { Statement: Record<string, unknown>[] }
   ).Statement;
 describe('the functions', () => {
-  it('are two arm64 nodejs22.x functions with timeouts inside their schedule and a never-concurrent reaper', () => {
+  it('are two arm64 nodejs24.x functions with timeouts inside their schedule and a never-concurrent reaper', () => {
     const { template } = synth();
     const audit = lambdaOf(template, 'Audit');
     const reap = lambdaOf(template, 'Reap');
 
     for (const fn of [audit, reap]) {
-      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
     expect(audit.Timeout).toBe(270); // 5-minute schedule: ends before the next run
     expect(reap.Timeout).toBe(900); // hourly: Lambda's 15-minute maximum
@@ -61,6 +64,8 @@ describe('the functions', () => {
             Ref: stack.getLogicalId(stack.registryParameter.node.defaultChild as never),
           },
           LEASE_REAPER_REGISTRY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          // The stack's name, the Stack dimension of every metric the function publishes.
+          LEASE_REAPER_METRICS_STACK: 'LeaseReaper',
         },
       });
     }
@@ -481,7 +486,10 @@ describe('alarms', () => {
       AlarmName: 'LeaseReaper-StaleNodeHeartbeats-prod-eu',
       Namespace: 'LeaseReaper',
       MetricName: MetricName.StaleNodeHeartbeats,
-      Dimensions: [{ Name: 'Cluster', Value: 'prod-eu' }],
+      Dimensions: [
+        { Name: 'Cluster', Value: 'prod-eu' },
+        { Name: 'Stack', Value: 'LeaseReaper' },
+      ],
       Statistic: 'Maximum',
       Period: 300,
       Threshold: 1,
@@ -503,6 +511,8 @@ describe('alarms', () => {
       AlarmName: 'LeaseReaper-AuditorSilent',
       Namespace: 'LeaseReaper',
       MetricName: MetricName.ClusterScanErrors,
+      // This stack's totals only: another stack's runs must not hide this one's silence.
+      Dimensions: [{ Name: 'Stack', Value: 'LeaseReaper' }],
       Statistic: 'SampleCount',
       Period: 900,
       ComparisonOperator: 'LessThanThreshold',
@@ -525,7 +535,8 @@ describe('alarms', () => {
       AlarmName: 'LeaseReaper-StaleNodeHeartbeats-fleet',
       Metrics: [
         Match.objectLike({
-          Expression: 'SELECT SUM(StaleNodeHeartbeats) FROM SCHEMA("Platform/Leases", Cluster)',
+          Expression:
+            'SELECT SUM(StaleNodeHeartbeats) FROM SCHEMA("Platform/Leases", Cluster, Stack) WHERE Stack = \'LeaseReaper\'',
           Period: 300,
           ReturnData: true,
         }),
@@ -535,7 +546,8 @@ describe('alarms', () => {
       AlarmName: 'LeaseReaper-OrphanedApiServerIdentities-fleet',
       Metrics: [
         Match.objectLike({
-          Expression: 'SELECT SUM(OrphanedApiServerIdentities) FROM SCHEMA("Platform/Leases", Cluster)',
+          Expression:
+            'SELECT SUM(OrphanedApiServerIdentities) FROM SCHEMA("Platform/Leases", Cluster, Stack) WHERE Stack = \'LeaseReaper\'',
         }),
       ],
     });
@@ -579,6 +591,13 @@ describe('notifications', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // The topic policy replaces SNS's default one: without this Allow no alarm is ever delivered
+          // (evaluated for CloudWatch's requests in notifications.test.ts).
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
         ]),
       },
     });
@@ -607,9 +626,10 @@ describe('fan-out', () => {
     const machine = only(template, 'AWS::StepFunctions::StateMachine', () => true).Properties;
     const definition = JSON.parse(
       ((machine.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] as unknown[])
-        .map((p) => (typeof p === 'string' ? p : '"ARN"'))
-        .join('')
-        .replace(/""ARN""/g, '"ARN"'),
+        .map((p) =>
+          typeof p === 'string' ? p : (p as { Ref?: string }).Ref === 'AWS::Partition' ? 'aws' : 'ARN',
+        )
+        .join(''),
     ) as {
       StartAt: string;
       States: Record<string, Record<string, unknown>>;
@@ -630,7 +650,33 @@ describe('fan-out', () => {
     expect(processor.States.AuditShard).toMatchObject({
       Type: 'Task',
       Parameters: { 'clusters.$': '$.clusters' },
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ShardFailed' }],
+      // A failed shard's clusters are published as scan errors (test/integration/fan-out-contract.test.ts).
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PublishShardScanErrors' }],
+    });
+    expect(processor.States.PublishShardScanErrors).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.clusters',
+      ItemProcessor: {
+        States: {
+          PublishScanError: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData',
+            Parameters: {
+              Namespace: 'LeaseReaper',
+              MetricData: [
+                {
+                  MetricName: MetricName.ClusterScanErrors,
+                  Value: 1,
+                  Dimensions: [
+                    { Name: 'Cluster', 'Value.$': '$.cluster' },
+                    { Name: 'Stack', Value: 'LeaseReaper' },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      },
     });
     // Lambda's service errors and throttling are retried (the run has not happened); a failed run is not.
     const retried = ((processor.States.AuditShard?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(

@@ -1,6 +1,7 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,13 @@ function tokenUrl(token: string | undefined): URL {
   return new URL(Buffer.from((token ?? '').replace('k8s-aws-v1.', ''), 'base64url').toString());
 }
 
+/** The bearer token client-node sends on a request through this KubeConfig (asked for per request). */
+async function bearer(kc: KubeConfig): Promise<string> {
+  const opts: { headers?: Record<string, string> } = {};
+  await kc.applyToHTTPSOptions(opts);
+  return (opts.headers?.Authorization ?? '').replace(/^Bearer /, '');
+}
+
 beforeEach(() => {
   eksCredentials = [];
   eksMock.reset();
@@ -81,7 +89,7 @@ describe('ClusterConnector', () => {
       skipTLSVerify: false,
     });
     expect(eksMock).toHaveReceivedCommandWith(DescribeClusterCommand, { name: 'prod' });
-    const url = tokenUrl(target.kubeConfig.getCurrentUser()?.token);
+    const url = tokenUrl(await bearer(target.kubeConfig));
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDLAMBDAROLE\//);
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('x-k8s-aws-id');
     expect(stsMock).not.toHaveReceivedCommand(AssumeRoleCommand);
@@ -94,7 +102,7 @@ describe('ClusterConnector', () => {
         AccessKeyId: 'ASIAPARTNER',
         SecretAccessKey: 's',
         SessionToken: 't',
-        Expiration: new Date(),
+        Expiration: new Date(Date.now() + 3600_000),
       },
     });
 
@@ -103,8 +111,9 @@ describe('ClusterConnector', () => {
     expect(stsMock).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: 'arn:aws:iam::210987654321:role/lease-reaper',
       RoleSessionName: 'lease-reaper',
+      DurationSeconds: 3600,
     });
-    expect(tokenUrl(target.kubeConfig.getCurrentUser()?.token).searchParams.get('X-Amz-Credential')).toMatch(
+    expect(tokenUrl(await bearer(target.kubeConfig)).searchParams.get('X-Amz-Credential')).toMatch(
       /^ASIAPARTNER\//,
     );
     // DescribeCluster in the other account is made with the assumed role, not the function's own.
@@ -112,20 +121,57 @@ describe('ClusterConnector', () => {
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
 
-  it('caches the cluster description and reuses a token for 5 minutes, then mints a new one', async () => {
+  it('caches the cluster description and mints a token per connect, re-minted within a run before EKS’s 15 minutes', async () => {
     let now = Date.parse('2026-11-25T12:00:00Z');
     const connector = new ClusterConnector(clients, () => now);
     const prod = entry('prod-eu');
 
-    const first = await connector.connect(prod);
-    now += 4 * 60_000;
-    const second = await connector.connect(prod);
-    now += 2 * 60_000;
-    const third = await connector.connect(prod);
+    const run1 = await connector.connect(prod);
+    const first = await bearer(run1.kubeConfig);
+    now += 13 * 60_000 + 59_000;
+    const stillFirst = await bearer(run1.kubeConfig);
+    now += 1000; // 14 minutes after X-Amz-Date: one minute of margin left
+    const renewed = await bearer(run1.kubeConfig);
+    now += 60_000;
+    const run2 = await connector.connect(prod);
 
     expect(eksMock).toHaveReceivedCommandTimes(DescribeClusterCommand, 1);
-    expect(second.kubeConfig.getCurrentUser()?.token).toBe(first.kubeConfig.getCurrentUser()?.token);
-    expect(third.kubeConfig.getCurrentUser()?.token).not.toBe(first.kubeConfig.getCurrentUser()?.token);
+    expect(stillFirst).toBe(first);
+    expect(renewed).not.toBe(first);
+    expect(tokenUrl(renewed).searchParams.get('X-Amz-Date')).toBe('20261125T121400Z');
+    expect(await bearer(run2.kubeConfig)).not.toBe(renewed);
+  });
+
+  it('reuses assumed-role credentials only while they outlast a whole run, and never signs past their expiry', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    let serial = 0;
+    stsMock.on(AssumeRoleCommand).callsFake(() => ({
+      Credentials: {
+        AccessKeyId: `ASIAROLE${++serial}`,
+        SecretAccessKey: 's',
+        SessionToken: 't',
+        // A role that grants only 15 minutes, whatever is asked.
+        Expiration: new Date(now + 900_000),
+      },
+    }));
+    const connector = new ClusterConnector(clients, () => now, { runTimeoutMs: 270_000 });
+    const partner = entry('partner');
+    const keyOf = async (kc: KubeConfig) =>
+      tokenUrl(await bearer(kc))
+        .searchParams.get('X-Amz-Credential')
+        ?.split('/')[0];
+
+    const run1 = await keyOf((await connector.connect(partner)).kubeConfig);
+    now += 5 * 60_000;
+    const run2 = await connector.connect(partner); // 10 min left ≥ 270 s + 60 s: reused
+    const run2Key = await keyOf(run2.kubeConfig);
+    now += 5 * 60_000;
+    const run3 = await keyOf((await connector.connect(partner)).kubeConfig); // 5 min left: assumed again
+    now += 4 * 60_000; // run2's credentials expire in a minute: its token is re-minted with run3's
+    const run2Late = await keyOf(run2.kubeConfig);
+
+    expect([run1, run2Key, run3, run2Late]).toEqual(['ASIAROLE1', 'ASIAROLE1', 'ASIAROLE2', 'ASIAROLE2']);
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
   });
 
   it('reads a kubeconfig cluster from its secret', async () => {
@@ -169,7 +215,7 @@ describe('ClusterConnector', () => {
     expect(secretError).toMatchObject({
       cluster: 'onprem',
       kind: 'credentials',
-      message: expect.stringContaining('uses exec'),
+      message: expect.stringContaining('"exec" is not allowed (runs a command)'),
     });
     expect(eksError).toMatchObject({
       cluster: 'prod-eu',

@@ -53,6 +53,20 @@ describe('publishToCloudWatch', () => {
     ).toBeUndefined();
   });
 
+  it('adds the deployed stack’s dimension to every datum, after Cluster, totals included', () => {
+    const stack = { Stack: 'TeamA' };
+    expect(
+      toDatum({ name: MetricName.ClusterScanErrors, value: 1, unit: 'Count', cluster: 'eu' }, at, stack)
+        .Dimensions,
+    ).toEqual([
+      { Name: 'Cluster', Value: 'eu' },
+      { Name: 'Stack', Value: 'TeamA' },
+    ]);
+    expect(
+      toDatum({ name: MetricName.ClusterScanErrors, value: 1, unit: 'Count' }, at, stack).Dimensions,
+    ).toEqual([{ Name: 'Stack', Value: 'TeamA' }]);
+  });
+
   it('reports a failed call and still sends the other batches', async () => {
     cw.on(PutMetricDataCommand)
       .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDenied' }))

@@ -41,6 +41,17 @@ describe('EMF metrics', () => {
     expect(lines[2]).not.toHaveProperty('Cluster');
   });
 
+  it('adds the deployed stack’s dimension to the cluster lines and the fleet line', () => {
+    const lines = emfLines('LeaseReaper', points, at, { Stack: 'TeamA' }).map(
+      (l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] }; Stack: string },
+    );
+    expect(lines.map((l) => [l._aws.CloudWatchMetrics[0]?.Dimensions, l.Stack])).toEqual([
+      [[['Cluster', 'Stack']], 'TeamA'],
+      [[['Cluster', 'Stack']], 'TeamA'],
+      [[['Stack']], 'TeamA'],
+    ]);
+  });
+
   it('drops non-finite values and reports what it wrote, making no API call', () => {
     const written: string[] = [];
     const result = publishAsEmf('LeaseReaper', points, at, (l) => written.push(l));
