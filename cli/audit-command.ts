@@ -2,12 +2,22 @@ import { Command, Option } from 'commander';
 import { type AuditPolicy, defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import type { Severity } from '../shared/audit/findings.ts';
 import { auditClusters, type ClusterResult, type ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import type { ReadLimits } from '../shared/kube/read-limits.ts';
 import { auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
-import { count, isoTime } from './options.ts';
+import { escapeTerminal, safeJson } from '../shared/report/escape.ts';
+import {
+  concurrency,
+  isoTime,
+  type ReadLimitFlags,
+  readLimitsFrom,
+  thresholdSeconds,
+  timeoutSeconds,
+  withReadLimitOptions,
+} from './options.ts';
 import { renderAuditTable } from './render-table.ts';
 import { commandTargets } from './targets.ts';
 
-interface AuditFlags {
+interface AuditFlags extends ReadLimitFlags {
   kubeconfig?: string;
   clusters?: string;
   context: string[];
@@ -36,6 +46,8 @@ export interface AuditRun {
   includePods: boolean;
   concurrency: number;
   timeoutSeconds: number;
+  /** Caps on what one cluster may make the run read; the defaults when absent. */
+  readLimits?: Partial<ReadLimits> | undefined;
 }
 
 /** Audits targets and prints the report; returns the exit code. Shared by `audit` and `demo`. */
@@ -50,11 +62,12 @@ export async function runAudit(
     ...(run.nowMs !== undefined ? { nowMs: run.nowMs } : {}),
     concurrency: run.concurrency,
     signal: AbortSignal.timeout(run.timeoutSeconds * 1000),
+    ...(run.readLimits ? { client: { limits: run.readLimits } } : {}),
     snapshot: { includePods: run.includePods },
     onClusterDone: progress
       ? (r, done, total) =>
           err.write(
-            `\r\x1b[K[${done}/${total}] ${r.cluster}: ${r.status === 'ok' ? `${r.audit.counts.leases} leases` : 'error'}`,
+            `\r\x1b[K[${done}/${total}] ${escapeTerminal(r.cluster)}: ${r.status === 'ok' ? `${r.audit.counts.leases} leases` : 'error'}`,
           )
       : undefined,
   });
@@ -62,18 +75,18 @@ export async function runAudit(
   const report = buildAuditReport([...results, ...(run.failures ?? [])], run.policy, Date.now());
   out.write(
     run.output === 'json'
-      ? `${JSON.stringify(report, null, 2)}\n`
+      ? `${safeJson(report, 2)}\n`
       : renderAuditTable(report, out === process.stdout && process.stdout.isTTY === true),
   );
   return auditExitCode(report, run.failOn);
 }
 
 const seconds = (flag: string, description: string, fallback: number) =>
-  new Option(`${flag} <seconds>`, description).argParser(count).default(fallback);
+  new Option(`${flag} <seconds>`, description).argParser(thresholdSeconds).default(fallback);
 
 /** `lease-reaper audit`: audit the clusters of a kubeconfig. */
 export function auditCommand(): Command {
-  return new Command('audit')
+  return withReadLimitOptions(new Command('audit'))
     .description('audit the leases of one or more clusters from a kubeconfig')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option(
@@ -131,8 +144,13 @@ export function auditCommand(): Command {
       ),
     )
     .option('--no-pods', 'do not list Pods (holders of leader leases are then not checked)')
-    .option('--concurrency <n>', 'clusters audited at once', count, 4)
-    .option('--timeout <seconds>', 'give up on clusters still being read after this long', count, 120)
+    .option('--concurrency <n>', 'clusters audited at once (1 to 256)', concurrency, 4)
+    .option(
+      '--timeout <seconds>',
+      'give up on clusters still being read after this long (1 to 2147483)',
+      timeoutSeconds,
+      120,
+    )
     .action(async (flags: AuditFlags) => {
       const policy: AuditPolicy = {
         ...defaultAuditPolicy,
@@ -153,6 +171,7 @@ export function auditCommand(): Command {
         includePods: flags.pods,
         concurrency: Math.max(1, flags.concurrency),
         timeoutSeconds: Math.max(1, flags.timeout),
+        readLimits: readLimitsFrom(flags),
       });
     });
 }

@@ -2,11 +2,16 @@
 import { Command, CommanderError } from 'commander';
 import { LeaseReaperError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/report/audit-report.ts';
+import { escapeTerminal } from '../shared/report/escape.ts';
 import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { rbacCommand } from './rbac-command.ts';
 import { reapCommand } from './reap-command.ts';
+import { describeUnexpected, redactWrites } from './redacted-output.ts';
 import { simCommand } from './sim-command.ts';
+
+redactWrites(process.stdout);
+redactWrites(process.stderr);
 
 const program = new Command('lease-reaper')
   .description('Audit and reap Kubernetes Leases across clusters; includes a simulated cluster to try it on.')
@@ -25,9 +30,12 @@ try {
     // Help and --version exit 0; anything else commander rejects is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : ExitCode.usage;
   } else if (err instanceof LeaseReaperError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    // Messages can quote a file or a server's answer: escaped like every other line for a terminal.
+    process.stderr.write(`error: ${escapeTerminal(err.message)}\n`);
     process.exitCode = ExitCode.usage;
   } else {
-    throw err;
+    // Not rethrown: Node would print the stack and the cause (a server's reply, a URL) unredacted.
+    process.stderr.write(`${describeUnexpected(err)}\n`);
+    process.exitCode = 1;
   }
 }

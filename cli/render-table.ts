@@ -1,5 +1,6 @@
 import type { Severity } from '../shared/audit/findings.ts';
 import type { AuditReport } from '../shared/report/audit-report.ts';
+import { escapeTerminal } from '../shared/report/escape.ts';
 import { humanDuration } from '../sim/human-duration.ts';
 
 const colours: Record<Severity | 'error', string> = {
@@ -10,11 +11,15 @@ const colours: Record<Severity | 'error', string> = {
 };
 const reset = '\x1b[0m';
 
-/** Columns padded like kubectl's printer: left-aligned, three spaces apart, no borders. */
+/**
+ * Columns padded like kubectl's printer: left-aligned, three spaces apart, no borders. Every cell is
+ * escaped (escapeTerminal): cells carry cluster text such as a holderIdentity or a server's message.
+ */
 export function columns(
-  rows: readonly (readonly string[])[],
+  unsafeRows: readonly (readonly string[])[],
   colourOf?: (row: number) => string | undefined,
 ): string {
+  const rows = unsafeRows.map((row) => row.map(escapeTerminal));
   const widths: number[] = [];
   for (const row of rows) {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);

@@ -1,3 +1,5 @@
+import { redactSecrets } from './redaction.ts';
+
 /**
  * The errors lease-reaper raises. Every message is safe to log: none carries a token, a kubeconfig or a
  * response header. Cluster errors name the cluster so a fleet run can report them per cluster.
@@ -22,6 +24,7 @@ export type ClusterErrorKind =
   | 'request'
   | 'listExpired'
   | 'protocol'
+  | 'limit'
   | 'credentials';
 
 /** A cluster could not be read or written. One such error fails that cluster, never the whole run. */
@@ -30,7 +33,7 @@ export class ClusterAccessError extends LeaseReaperError {
     readonly cluster: string,
     readonly kind: ClusterErrorKind,
     message: string,
-    readonly details: { status?: number; attempts?: number; operation?: string } = {},
+    readonly details: { status?: number; attempts?: number; operation?: string; limit?: string } = {},
     options?: { cause?: unknown },
   ) {
     super(`cluster "${cluster}": ${message}`, options);
@@ -55,21 +58,14 @@ export class ClusterRequestError extends ClusterAccessError {}
 export class ClusterListExpiredError extends ClusterAccessError {}
 /** The server answered something that is not the Kubernetes API (bad JSON, wrong shape). */
 export class ClusterProtocolError extends ClusterAccessError {}
+/**
+ * The cluster's answers exceeded a read limit (response bytes, inflated bytes, pages or items of a list):
+ * never retried, since a hostile or broken server would only send the same again. The message names
+ * the limit and its value.
+ */
+export class ClusterLimitError extends ClusterAccessError {}
 /** The way to the cluster could not be set up: AWS credentials, DescribeCluster, the kubeconfig secret. */
 export class ClusterCredentialsError extends ClusterAccessError {}
 
-const secretPatterns: RegExp[] = [
-  /(bearer\s+)[^\s"',;]+/gi,
-  /k8s-aws-v1\.[A-Za-z0-9_-]+/g,
-  /("?token"?\s*[:=]\s*"?)[^\s"',;]+/gi,
-  /(client-key-data"?\s*[:=]\s*"?)[^\s"',;]+/gi,
-];
-
-/** Removes anything shaped like a credential from a text: defence in depth for messages built from server replies. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const p of secretPatterns) {
-    out = out.replace(p, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}[REDACTED]`);
-  }
-  return out;
-}
+/** Re-exported: the base class applies it, and existing callers import it from here. */
+export { redactSecrets };

@@ -35,6 +35,7 @@ export async function runFleetAudit(
   const audited = await auditClusters(fleet.targets, {
     policy: defaultAuditPolicy,
     concurrency: deps.registry.concurrency,
+    ...(deps.registry.readLimits ? { client: { limits: deps.registry.readLimits } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const results: ClusterResult[] = fleet.inRegistryOrder(audited);

@@ -18,12 +18,16 @@ export interface FleetReapSummary {
   dryRun: boolean;
   clusters: number;
   failedClusters: number;
+  /** Clusters whose deletes the clock guard refused (API server clock off by more than maxClockSkew). */
+  refusedClusters: number;
   deleted: number;
   changed: number;
   failed: number;
   perCluster: {
     cluster: string;
-    status: 'ok' | 'error';
+    status: 'ok' | 'refused' | 'error';
+    /** The clock the cluster was judged by: source, time and measured skew. */
+    clock?: { source: string; now: string; skewMs?: number };
     planned?: number;
     deleted?: number;
     changed?: number;
@@ -41,11 +45,15 @@ export async function runFleetReap(
 ): Promise<FleetReapSummary> {
   const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
   if (deps.policy.dryRun)
-    deps.log.log('info', 'DRY-RUN: deletes are sent with dryRun=All; nothing is deleted');
+    deps.log.log(
+      'info',
+      'DRY-RUN: deletes are sent with dryRun: [All] in their DeleteOptions; nothing is deleted',
+    );
   const reaped = await reapClusters(fleet.targets, {
     policy: deps.policy,
     dryRun: deps.policy.dryRun,
     concurrency: deps.registry.concurrency,
+    ...(deps.registry.readLimits ? { readLimits: deps.registry.readLimits } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     log: (record) => deps.log.log('info', 'lease action', { ...record }),
   });
@@ -54,7 +62,20 @@ export async function runFleetReap(
   for (const r of results) {
     if (r.status === 'ok') {
       const { actions: _actions, ...execution } = r.execution;
-      deps.log.log('info', 'cluster reaped', { ...execution, skipped: r.plan.skipped.length });
+      deps.log.log('info', 'cluster reaped', {
+        ...execution,
+        skipped: r.plan.skipped.length,
+        clock: r.clock,
+      });
+    } else if (r.status === 'refused') {
+      deps.log.log('error', 'cluster reap refused', {
+        cluster: r.cluster,
+        reason: r.refusal.reason,
+        error: r.refusal.message,
+        maxClockSkewSeconds: r.refusal.maxClockSkewSeconds,
+        clock: r.clock,
+        planned: r.execution.planned,
+      });
     } else {
       deps.log.log('error', 'cluster could not be reaped', {
         cluster: r.cluster,
@@ -63,26 +84,33 @@ export async function runFleetReap(
       });
     }
   }
-  const executions = results.flatMap((r) => (r.status === 'ok' ? [r.execution] : []));
+  const executions = results.flatMap((r) => (r.status === 'error' ? [] : [r.execution]));
   const published = await publishMetrics(deps, fleetMetrics([], executions), options.signal);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   return {
     dryRun: deps.policy.dryRun,
     clusters: results.length,
     failedClusters: results.filter((r) => r.status === 'error').length,
+    refusedClusters: results.filter((r) => r.status === 'refused').length,
     deleted: executions.reduce((n, e) => n + (e.dryRun ? 0 : e.deleted), 0),
     changed: executions.reduce((n, e) => n + e.changed, 0),
     failed: executions.reduce((n, e) => n + e.failed + e.forbidden, 0),
     perCluster: results.map((r) =>
-      r.status === 'ok'
-        ? {
+      r.status === 'error'
+        ? { cluster: r.cluster, status: 'error', error: r.error.message }
+        : {
             cluster: r.cluster,
-            status: 'ok',
+            status: r.status,
+            clock: {
+              source: r.clock.source,
+              now: r.clock.now,
+              ...(r.clock.skewMs !== undefined ? { skewMs: r.clock.skewMs } : {}),
+            },
             planned: r.execution.planned,
             deleted: r.execution.deleted,
             changed: r.execution.changed,
-          }
-        : { cluster: r.cluster, status: 'error', error: r.error.message },
+            ...(r.status === 'refused' ? { error: r.refusal.message } : {}),
+          },
     ),
   };
 }

@@ -1,5 +1,7 @@
 import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
+import { isAwsRegion } from '../aws/partitions.ts';
+import { checkConfigSize } from '../config-file.ts';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
 import { parseConfig } from '../validation.ts';
@@ -13,7 +15,8 @@ const eksCluster = z.strictObject({
   type: z.literal('eks'),
   /** The EKS cluster's name (what DescribeCluster takes and x-k8s-aws-id carries). */
   clusterName: z.string().check(z.minLength(1)),
-  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1')),
+  /** Any partition's (aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc): the one table in aws/partitions.ts. */
+  region: z.string().check(z.refine(isAwsRegion, 'expected an AWS region such as eu-west-1')),
   /** Assume this role before talking to the cluster (cross-account). */
   roleArn: z.optional(
     z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')),
@@ -53,6 +56,15 @@ export const clusterRegistrySchema = z
     metricsSink: z._default(z.enum(['cloudwatch', 'emf']), 'cloudwatch'),
     /** Clusters read at once. */
     concurrency: z._default(z.int().check(z.gte(1), z.lte(256)), 8),
+    /** Caps on what one cluster may make a run read (defaults: shared/kube/read-limits.ts). */
+    readLimits: z.optional(
+      z.strictObject({
+        maxResponseBytes: z.optional(z.int().check(z.gte(1024), z.lte(1024 * 1024 * 1024))),
+        maxDecodedBytes: z.optional(z.int().check(z.gte(1024), z.lte(1024 * 1024 * 1024))),
+        maxListPages: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
+        maxListItems: z.optional(z.int().check(z.gte(1), z.lte(100_000_000))),
+      }),
+    ),
     policy: z.optional(z.unknown()),
   })
   .check(
@@ -80,8 +92,9 @@ export function parseClusterRegistry(input: string | unknown, source = 'cluster 
   let doc = input;
   if (typeof input === 'string') {
     try {
-      doc = loadYaml(input);
+      doc = loadYaml(checkConfigSize(input, source));
     } catch (cause) {
+      if (cause instanceof ConfigError) throw cause;
       throw new ConfigError(
         `${source} is not valid YAML or JSON: ${(cause as Error).message.split('\n')[0]}`,
         { cause },

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { MAX_CONFIG_BYTES, readConfigFile } from '../config-file.ts';
 import { ConfigError } from '../errors.ts';
 import { type ClusterRegistry, parseClusterRegistry } from './cluster-registry.ts';
 
@@ -44,15 +44,9 @@ export async function loadRegistry(
   );
 }
 
-/** A registry file, as `lease-reaper audit --clusters FILE` reads it. */
+/** A registry file, as `lease-reaper audit --clusters FILE` reads it (at most MAX_CONFIG_BYTES). */
 export function registryFromFile(path: string, label = ''): ClusterRegistry {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new ConfigError(`${label}${path} cannot be read`, { cause });
-  }
-  return parseClusterRegistry(text, `${label}${path}`);
+  return parseClusterRegistry(readConfigFile(path, `${label}${path}`), `${label}${path}`);
 }
 
 /**
@@ -68,8 +62,16 @@ export function encodeRegistryText(text: string): string {
 function decodeRegistryText(value: string, parameter: string): string {
   if (!value.startsWith(GZIP_PREFIX)) return value;
   try {
-    return gunzipSync(Buffer.from(value.slice(GZIP_PREFIX.length), 'base64')).toString('utf8');
+    // Capped while inflating: a few KB of gzip can expand to gigabytes.
+    return gunzipSync(Buffer.from(value.slice(GZIP_PREFIX.length), 'base64'), {
+      maxOutputLength: MAX_CONFIG_BYTES,
+    }).toString('utf8');
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ConfigError(
+        `SSM parameter ${parameter} inflates to more than the 1 MiB (${MAX_CONFIG_BYTES} bytes) limit for configuration`,
+        { cause },
+      );
     throw new ConfigError(`SSM parameter ${parameter} starts with "${GZIP_PREFIX}" but is not gzip+base64`, {
       cause,
     });

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../errors.ts';
+import { registerUserSecrets } from '../redaction.ts';
 
 /**
  * Loads a kubeconfig file (or the default: $KUBECONFIG, then ~/.kube/config) and selects a context.
@@ -16,6 +17,8 @@ export function kubeConfigFromFile(path?: string, context?: string): KubeConfig 
       { cause },
     );
   }
+  // The CLI holds these credentials for the run: no message or log line may carry them.
+  registerUserSecrets(kc.getUsers());
   if (context) {
     if (!kc.getContexts().some((c) => c.name === context)) {
       const known = kc.getContexts().map((c) => c.name);

@@ -1,17 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  type KubeConfig,
-  ServerConfiguration,
-} from '@kubernetes/client-node';
+import { type HttpMethod, type KubeConfig, ServerConfiguration } from '@kubernetes/client-node';
 import {
   type ClusterAccessError,
   ClusterCredentialsError,
   type ClusterErrorKind,
   ClusterForbiddenError,
+  ClusterLimitError,
   ClusterListExpiredError,
   ClusterProtocolError,
   ClusterRequestError,
@@ -23,6 +19,8 @@ import {
   ConfigError,
 } from '../errors.ts';
 import { userAgent } from '../version.ts';
+import { sendBounded } from './bounded-response.ts';
+import { ReadLimitExceeded, type ReadLimits, resolveReadLimits } from './read-limits.ts';
 import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelayMs } from './retry-policy.ts';
 import { ServerClock } from './server-clock.ts';
 
@@ -56,6 +54,8 @@ export interface KubeClientOptions {
   requestTimeoutMs?: number;
   /** Aborts everything: the run's deadline (Lambda remaining time, CLI timeout). */
   signal?: AbortSignal;
+  /** Caps on what one cluster may make the client read (defaults: `defaultReadLimits`). */
+  limits?: Partial<ReadLimits>;
   /** Random source for backoff jitter (tests make it deterministic). */
   random?: () => number;
   /** Called before each retry, for logs and metrics. */
@@ -69,20 +69,21 @@ export interface ClientStats {
 
 /**
  * One cluster's API client. It builds requests with client-node (`KubeConfig` for credentials and TLS,
- * `RequestContext`, and client-node's fetch-based HTTP library), reuses connections through one keep-alive
- * agent, retries throttling and transient failures with bounded backoff, bounds every attempt with a
- * timeout and the whole run with a signal, and turns failures into typed errors that name the cluster
- * and never carry credentials. Response bodies are returned as text: callers project list items into
- * compact records instead of paying for client-node's generic model deserialization.
+ * `RequestContext`), sends them over node:https with one keep-alive agent, reads every body as a stream
+ * bounded by the read limits, retries throttling and transient failures with bounded backoff, bounds
+ * every attempt with a timeout and the whole run with a signal, and turns failures into typed errors
+ * that name the cluster and never carry credentials. Response bodies are returned as text: callers
+ * project list items into compact records instead of paying for client-node's generic model
+ * deserialization.
  */
 export class KubeClient {
   readonly clock = new ServerClock();
   readonly stats: ClientStats = { requests: 0, retries: 0 };
   readonly serverUrl: string;
+  readonly limits: Readonly<ReadLimits>;
   private readonly retry: RetryPolicy;
   private readonly requestTimeoutMs: number;
   private readonly random: () => number;
-  private readonly httpLibrary = new IsomorphicFetchHttpLibrary();
   private readonly server: ServerConfiguration<Record<string, string>>;
   private agent: Promise<http.Agent | undefined> | undefined;
 
@@ -99,6 +100,7 @@ export class KubeClient {
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    this.limits = resolveReadLimits(options.limits);
   }
 
   /** Sends a request with retries; resolves with 2xx (or an allowed status), otherwise throws a typed error. */
@@ -118,6 +120,8 @@ export class KubeClient {
         retryAfter = res.headers['retry-after'];
       } catch (err) {
         if (isClusterError(err)) throw err;
+        // A limit holds whatever the server sends next: report it at once, even if the run was aborted meanwhile.
+        if (err instanceof ReadLimitExceeded) throw this.error(limitFailure(err), req, attempt);
         this.throwIfAborted(req, err);
         failure = timeout.aborted
           ? {
@@ -164,12 +168,9 @@ export class KubeClient {
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const agent = await this.keepAliveAgent();
     if (agent) ctx.setAgent(agent);
-    ctx.setSignal(signal);
     this.stats.requests++;
-    const res = await this.httpLibrary.send(ctx).toPromise();
-    const text = await res.body.text();
-    this.clock.observe(res.headers.date, Date.now());
-    return { status: res.httpStatusCode, headers: res.headers, text };
+    // The Date header is read as the headers arrive: that is when the server wrote it.
+    return sendBounded(ctx, signal, this.limits, (headers) => this.clock.observe(headers.date, Date.now()));
   }
 
   private keepAliveAgent(): Promise<http.Agent | undefined> {
@@ -216,6 +217,7 @@ export class KubeClient {
       attempts,
       operation: req.operation,
       ...(failure.status ? { status: failure.status } : {}),
+      ...(failure.limit ? { limit: failure.limit } : {}),
     };
     const ErrorClass = errorClasses[failure.kind];
     return new ErrorClass(
@@ -235,6 +237,8 @@ interface Failure {
   message: string;
   status?: number;
   retryable?: boolean;
+  /** The read limit that was exceeded, for `limit` failures. */
+  limit?: string;
   cause?: unknown;
 }
 
@@ -248,6 +252,7 @@ const errorClasses: Record<ClusterErrorKind, typeof ClusterUnauthorizedError> = 
   request: ClusterRequestError,
   listExpired: ClusterListExpiredError,
   protocol: ClusterProtocolError,
+  limit: ClusterLimitError,
   credentials: ClusterCredentialsError,
 };
 
@@ -281,11 +286,19 @@ function statusFailure(res: KubeResponse): Failure {
   return { kind: 'request', status, message: `request failed (${status})${suffix}` };
 }
 
+function limitFailure(err: ReadLimitExceeded): Failure {
+  return { kind: 'limit', retryable: false, message: err.message, limit: err.limit };
+}
+
 const tlsErrorCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 
 function transportFailure(err: unknown): Failure {
   const code = (err as { code?: unknown }).code;
   const codeText = typeof code === 'string' ? code : '';
+  if (codeText === 'ERR_STRING_TOO_LONG') {
+    // A body longer than V8 allows a string to be will be as long next time.
+    return { kind: 'limit', retryable: false, message: 'response too large for a string', cause: err };
+  }
   if (tlsErrorCodes.test(codeText)) {
     // A certificate that fails verification will fail again: report it at once.
     return {

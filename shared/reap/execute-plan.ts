@@ -11,6 +11,15 @@ export function kubeDeleter(client: KubeClient): LeaseDeleter {
 
 export type ActionOutcome = DeleteOutcome['result'] | 'notAttempted';
 
+/** The clock a cluster's leases were judged by, as written in each action line and report. */
+export interface ActionClock {
+  source: 'server' | 'local' | 'override';
+  /** The time the leases were judged at (RFC 3339). */
+  now: string;
+  /** Server minus local clock in ms, when measured. */
+  skewMs?: number;
+}
+
 /** One structured audit line per action. */
 export interface ActionRecord {
   event: 'lease-reaper.delete';
@@ -24,6 +33,7 @@ export interface ActionRecord {
   outcome: ActionOutcome;
   dryRun: boolean;
   detail?: string;
+  clock?: ActionClock;
 }
 
 export interface ExecutionSummary {
@@ -51,7 +61,15 @@ export interface ExecutionSummary {
 export async function executePlan(
   plan: ReapPlan,
   deleter: LeaseDeleter,
-  options: { dryRun: boolean; signal?: AbortSignal; log?: (record: ActionRecord) => void },
+  options: {
+    dryRun: boolean;
+    signal?: AbortSignal;
+    log?: (record: ActionRecord) => void;
+    /** Written into every action record. */
+    clock?: ActionClock;
+    /** Send nothing: every deletion is recorded notAttempted with this as its detail (e.g. the clock guard). */
+    refusal?: string;
+  },
 ): Promise<ExecutionSummary> {
   const summary: ExecutionSummary = {
     cluster: plan.cluster,
@@ -66,7 +84,7 @@ export async function executePlan(
     stoppedEarly: false,
     actions: [],
   };
-  let stopReason: string | undefined;
+  let stopReason: string | undefined = options.refusal;
   for (const d of plan.deletions) {
     if (!stopReason && options.signal?.aborted) {
       stopReason = 'the run reached its deadline';
@@ -79,7 +97,14 @@ export async function executePlan(
       detail = stopReason;
     } else {
       // A deleter that throws (instead of answering `failed`) must not lose the summary of the run.
-      const result = await deleter(d, { dryRun: options.dryRun }).catch(
+      // Exactly the object the finding judged: its uid and resourceVersion, never looked up again by name.
+      const identity: LeaseIdentity = {
+        namespace: d.namespace,
+        name: d.name,
+        uid: d.uid,
+        resourceVersion: d.resourceVersion,
+      };
+      const result = await deleter(identity, { dryRun: options.dryRun }).catch(
         (error: unknown): DeleteOutcome => ({
           result: 'failed',
           error: error instanceof Error ? error : new Error(String(error)),
@@ -103,6 +128,7 @@ export async function executePlan(
       outcome,
       dryRun: options.dryRun,
       ...(detail ? { detail } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     };
     summary.actions.push(record);
     options.log?.(record);

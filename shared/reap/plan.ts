@@ -5,9 +5,11 @@ import { holderOf } from '../audit/lease-shape.ts';
 import { holderPodName } from '../audit/rules/leader-leases.ts';
 import type { LeaseRecord, PodRecord } from '../kube/records.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors.ts';
-import { globMatcher, type ReapPolicy } from './reap-policy.ts';
+import { globMatcher } from './glob.ts';
+import { protection } from './protect-annotation.ts';
+import type { ReapPolicy } from './reap-policy.ts';
 
-export const PROTECT_ANNOTATION = 'lease-reaper.io/protect';
+export { PROTECT_ANNOTATION } from './protect-annotation.ts';
 
 export interface PlannedDeletion {
   namespace: string;
@@ -49,6 +51,11 @@ export interface ReapPlan {
   skipped: SkippedCandidate[];
 }
 
+/** namespace/name@uid/resourceVersion: one exact object, as listed. */
+function identityKey(o: { namespace: string; name: string; uid: string; resourceVersion: string }): string {
+  return JSON.stringify([o.namespace, o.name, o.uid, o.resourceVersion]);
+}
+
 /**
  * The planner: audit findings + policy → which leases to delete, oldest first and capped, each with why it
  * qualifies, and every candidate left out with why. Pure: no I/O, no clock (ages come from the audit).
@@ -63,8 +70,13 @@ export function planDeletions(
   pods?: readonly PodRecord[],
 ): ReapPlan {
   const livePods = pods ? new Set(pods.map((p) => p.name)) : undefined;
-  const byKey = new Map<string, LeaseRecord>();
-  for (const l of leases) byKey.set(`${l.namespace}/${l.name}`, l);
+  // By exact identity, never by name alone: a list can hold two copies of one name (a stale and a live
+  // one), and the delete must carry the preconditions of the very object the finding judged.
+  const byIdentity = new Map<string, LeaseRecord[]>();
+  for (const l of leases) {
+    const k = identityKey(l);
+    byIdentity.set(k, [...(byIdentity.get(k) ?? []), l]);
+  }
   const included = globMatcher(policy.namespaces.include);
   const excluded = globMatcher(policy.namespaces.exclude);
   const namedOk = globMatcher(policy.names);
@@ -78,12 +90,16 @@ export function planDeletions(
 
   for (const f of audit.findings) {
     if (!isDeletionCandidate(f)) continue;
-    const lease = byKey.get(`${f.namespace}/${f.name}`);
-    if (!lease?.uid || !lease.resourceVersion) {
-      skip(f, 'notListed', 'not in the snapshot with a uid and resourceVersion to delete it by');
+    const uid = f.uid;
+    const resourceVersion = f.resourceVersion;
+    const copies =
+      uid && resourceVersion ? (byIdentity.get(identityKey({ ...f, uid, resourceVersion })) ?? []) : [];
+    if (!uid || !resourceVersion || copies.length === 0) {
+      skip(f, 'notListed', 'not in the snapshot with the uid and resourceVersion the audit judged');
       continue;
     }
-    const why = refusal(f, lease);
+    // Every record of that exact identity must pass (identical in a sane list; any one refusing wins).
+    const why = copies.map((lease) => refusal(f, lease)).find((r) => r !== undefined);
     if (why) {
       skip(f, why[0], why[1]);
       continue;
@@ -91,8 +107,8 @@ export function planDeletions(
     eligible.push({
       namespace: f.namespace,
       name: f.name,
-      uid: lease.uid,
-      resourceVersion: lease.resourceVersion,
+      uid,
+      resourceVersion,
       finding: f.type,
       ageSeconds: f.ageSeconds,
       reason: f.reason,
@@ -117,8 +133,9 @@ export function planDeletions(
 
   /** Why a candidate must be left alone, or undefined when the policy allows deleting it. */
   function refusal(f: Finding, lease: LeaseRecord): [SkipReason, string] | undefined {
-    if (lease.annotations[PROTECT_ANNOTATION] === 'true')
-      return ['protected', `annotated ${PROTECT_ANNOTATION}: "true"`];
+    // Fails closed: any value but a clear "false" protects (see protect-annotation.ts).
+    const protectedBy = protection(lease.annotations);
+    if (protectedBy) return ['protected', protectedBy];
     // Checked on the lease itself, not only through the audit's classification (which files anything in
     // kube-node-lease as a heartbeat first).
     if (f.leaseKind === 'coordinated' || isCoordinated(lease))

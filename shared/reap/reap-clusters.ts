@@ -1,21 +1,53 @@
 import { defaultAuditPolicy } from '../audit/audit-policy.ts';
+import { ConfigError } from '../errors.ts';
 import { type AuditClock, auditClusters, type ClusterTarget } from '../fleet/audit-clusters.ts';
 import { KubeClient } from '../kube/kube-client.ts';
-import { type ActionRecord, type ExecutionSummary, executePlan, kubeDeleter } from './execute-plan.ts';
+import type { ReadLimits } from '../kube/read-limits.ts';
+import { type ClockRefusal, clockRefusal } from './clock-guard.ts';
+import {
+  type ActionClock,
+  type ActionRecord,
+  type ExecutionSummary,
+  executePlan,
+  kubeDeleter,
+} from './execute-plan.ts';
 import { planDeletions, type ReapPlan } from './plan.ts';
 import type { ReapPolicy } from './reap-policy.ts';
 
+/**
+ * One cluster's reap. `refused`: its clock failed the clock guard, so its plan was made but no delete was
+ * sent (every planned deletion is `notAttempted` with the refusal as its detail).
+ */
 export type ClusterReap =
-  | { cluster: string; status: 'ok'; clock: AuditClock; plan: ReapPlan; execution: ExecutionSummary }
+  | {
+      cluster: string;
+      status: 'ok';
+      clock: AuditClock & { now: string };
+      plan: ReapPlan;
+      execution: ExecutionSummary;
+    }
+  | {
+      cluster: string;
+      status: 'refused';
+      clock: AuditClock & { now: string };
+      refusal: ClockRefusal;
+      plan: ReapPlan;
+      execution: ExecutionSummary;
+    }
   | { cluster: string; status: 'error'; error: { kind: string; message: string } };
 
 export interface ReapRunOptions {
   policy: ReapPolicy;
   dryRun: boolean;
+  /** Judge leases at this time (dry run only: deleting by a given time is refused). */
   nowMs?: number;
+  /** Overrides the policy's maxClockSkew (the CLI's --max-clock-skew). */
+  maxClockSkewSeconds?: number;
   concurrency?: number;
   signal?: AbortSignal;
   log?: (record: ActionRecord) => void;
+  /** Caps on what one cluster may make the run read (shared/kube/read-limits.ts). */
+  readLimits?: Partial<ReadLimits>;
 }
 
 /**
@@ -27,12 +59,18 @@ export async function reapClusters(
   targets: readonly ClusterTarget[],
   options: ReapRunOptions,
 ): Promise<ClusterReap[]> {
+  if (options.nowMs !== undefined && !options.dryRun) {
+    // Deletes are judged by each API server's clock, checked against this machine's; never by a given time.
+    throw new ConfigError('a fixed time (--now) can only be used for a dry run, never to delete');
+  }
+  const maxClockSkewSeconds = options.maxClockSkewSeconds ?? options.policy.maxClockSkew;
   const audits = await auditClusters(targets, {
     // "Abandoned" means what the policy says it means: expired for at least minExpiredFor.
     policy: { ...defaultAuditPolicy, abandonedAfterSeconds: options.policy.minExpiredFor },
     ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.readLimits ? { client: { limits: options.readLimits } } : {}),
     snapshot: { includePods: true },
     keepSnapshots: true,
   });
@@ -49,6 +87,14 @@ export async function reapClusters(
       continue;
     }
     const plan = planDeletions(a.audit, a.snapshot.leases, options.policy, budget, a.snapshot.pods);
+    // The guard holds in a dry run too: a dry run shows what --apply would do.
+    const refusal = clockRefusal(a.clock, maxClockSkewSeconds);
+    const clock = { ...a.clock, now: new Date(a.clock.nowMs).toISOString() };
+    const actionClock: ActionClock = {
+      source: clock.source,
+      now: clock.now,
+      ...(clock.skewMs !== undefined ? { skewMs: clock.skewMs } : {}),
+    };
     const client = new KubeClient(
       target.name,
       target.kubeConfig,
@@ -57,11 +103,17 @@ export async function reapClusters(
     try {
       const execution = await executePlan(plan, kubeDeleter(client), {
         dryRun: options.dryRun,
+        clock: actionClock,
+        ...(refusal ? { refusal: refusal.message } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.log ? { log: options.log } : {}),
       });
       budget -= execution.deleted + execution.alreadyGone;
-      results.push({ cluster: a.cluster, status: 'ok', clock: a.clock, plan, execution });
+      results.push(
+        refusal
+          ? { cluster: a.cluster, status: 'refused', clock, refusal, plan, execution }
+          : { cluster: a.cluster, status: 'ok', clock, plan, execution },
+      );
     } finally {
       await client.close();
     }

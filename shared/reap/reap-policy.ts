@@ -6,27 +6,55 @@ import { parseConfig } from '../validation.ts';
 /** The least minExpiredFor a policy may set, in seconds. */
 export const MIN_EXPIRED_FOR_FLOOR = 600;
 
-/** `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds. */
-export const durationSeconds = z.union(
-  [
-    z.int().check(z.gte(0)),
-    z.pipe(
-      z.string().check(z.regex(/^\d+(s|m|h|d)$/)),
-      z.transform(
-        (v: string) =>
-          Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'],
+/** The default maxClockSkew, in seconds. */
+export const DEFAULT_MAX_CLOCK_SKEW = 300;
+
+/** The longest duration a configuration may set: 365 days, in seconds. */
+export const MAX_DURATION_SECONDS = 365 * 86_400;
+
+const unitSeconds = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/**
+ * `90`, `"90s"`, `"30m"`, `"24h"`, `"7d"` → seconds: a whole number of one unit, 0 to 365 days. Nothing
+ * else: no fractions, signs, spaces, exponents or combined units ("1h30m").
+ */
+export const durationSeconds = z.pipe(
+  z.union(
+    [
+      z.int(),
+      z.pipe(
+        // At most 9 digits: any more is out of range anyway, and Number() stays exact.
+        z.string().check(z.regex(/^\d{1,9}[smhd]$/)),
+        z.transform(
+          (v: string) => Number(v.slice(0, -1)) * unitSeconds[v.slice(-1) as keyof typeof unitSeconds],
+        ),
       ),
+    ],
+    { error: 'expected whole seconds or a duration like "90s", "30m", "24h", "7d"' },
+  ),
+  z
+    .number()
+    .check(
+      z.gte(0, 'must not be negative'),
+      z.lte(MAX_DURATION_SECONDS, `must be at most ${MAX_DURATION_SECONDS} s ("365d")`),
     ),
-  ],
-  { error: 'expected whole seconds or a duration like "90s", "30m", "24h", "7d"' },
 );
+
+/** Longest glob: a Kubernetes object name has at most 253 characters, so a longer pattern matches nothing. */
+export const MAX_GLOB_LENGTH = 253;
+/** Most entries in one list of globs or names: each lease is matched against all of them. */
+export const MAX_LIST_ENTRIES = 256;
 
 const glob = z
   .string()
   .check(
     z.minLength(1),
+    z.maxLength(MAX_GLOB_LENGTH, `expected at most ${MAX_GLOB_LENGTH} characters`),
     z.regex(/^[A-Za-z0-9.*?-]+$/, 'expected a name or a glob of letters, digits, ".", "-", "*", "?"'),
   );
+const globList = z
+  .array(glob)
+  .check(z.maxLength(MAX_LIST_ENTRIES, `expected at most ${MAX_LIST_ENTRIES} entries`));
 
 /**
  * The reaper's policy. Strict: unknown keys are errors (a typo must not silently widen or narrow what is
@@ -39,14 +67,14 @@ export const reapPolicySchema = z
     namespaces: z._default(
       z.strictObject({
         /** Namespaces (globs) whose abandoned leader leases may be deleted. Nothing is included by default. */
-        include: z._default(z.array(glob), []),
+        include: z._default(globList, []),
         /** Namespaces (globs) never touched, even if included. */
-        exclude: z._default(z.array(glob), []),
+        exclude: z._default(globList, []),
       }),
       { include: [], exclude: [] },
     ),
     /** Lease names (globs) that may be deleted. */
-    names: z._default(z.array(glob).check(z.minLength(1)), ['*']),
+    names: z._default(globList.check(z.minLength(1)), ['*']),
     /** Only leases whose labels match this selector. */
     labelSelector: z.optional(z.string()),
     /**
@@ -61,6 +89,15 @@ export const reapPolicySchema = z
           `must be at least ${MIN_EXPIRED_FOR_FLOOR} s ("10m"): a lease expired only briefly may be in a failover`,
         ),
       ),
+    /**
+     * The most the API server's clock (its Date header) may differ from this machine's before a cluster's
+     * deletes are refused: lease ages are only as right as the clock they are judged by. Default 5 minutes.
+     */
+    maxClockSkew: z
+      ._default(durationSeconds, DEFAULT_MAX_CLOCK_SKEW)
+      .check(
+        z.refine((s: number) => s >= 1, 'must be at least 1 s: the Date header has one-second resolution'),
+      ),
     maxDeletionsPerRun: z._default(z.int().check(z.gt(0)), 10),
     /** Defaults to 10, or maxDeletionsPerRun when that is smaller. */
     maxDeletionsPerCluster: z.optional(z.int().check(z.gt(0))),
@@ -68,7 +105,13 @@ export const reapPolicySchema = z
     reapOrphanedNodeLeases: z._default(z.boolean(), false),
     /** kube-system leader leases that may be deleted, as `kube-system/<name>`; none by default. */
     allowSystemLeases: z._default(
-      z.array(z.string().check(z.regex(/^kube-system\/[a-z0-9.-]+$/, 'expected "kube-system/<lease name>"'))),
+      z
+        .array(
+          z
+            .string()
+            .check(z.regex(/^kube-system\/[a-z0-9.-]{1,253}$/, 'expected "kube-system/<lease name>"')),
+        )
+        .check(z.maxLength(MAX_LIST_ENTRIES, `expected at most ${MAX_LIST_ENTRIES} entries`)),
       [],
     ),
   })
@@ -97,6 +140,14 @@ export const reapPolicySchema = z
           input: p.namespaces.include,
         });
       }
+      if (p.maxClockSkew >= p.minExpiredFor) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxClockSkew'],
+          message: `must be less than minExpiredFor (${p.minExpiredFor} s): a clock off by that much could make a lease renewed just now look abandoned`,
+          input: p.maxClockSkew,
+        });
+      }
       if (p.maxDeletionsPerCluster !== undefined && p.maxDeletionsPerCluster > p.maxDeletionsPerRun) {
         ctx.addIssue({
           code: 'custom',
@@ -121,16 +172,5 @@ export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
   });
 }
 
-/** A glob of `*` and `?` as an anchored pattern. */
-export function globMatcher(patterns: readonly string[]): (value: string) => boolean {
-  const res = patterns.map(
-    (p) =>
-      new RegExp(
-        `^${p
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replaceAll('*', '.*')
-          .replaceAll('?', '.')}$`,
-      ),
-  );
-  return (value) => res.some((re) => re.test(value));
-}
+/** Globs are matched in linear steps, without a RegExp (see glob.ts). */
+export { globMatcher } from './glob.ts';

@@ -6,7 +6,8 @@ import { makeReapHandler } from '../../functions/reap/handler.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
-import { leases } from '../../sim/resources.ts';
+import { leaderLease, namespaceObject } from '../../sim/objects.ts';
+import { leases, namespaces } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
 import { lambdaContext, mockedAws, secretArn, unreachableKubeconfig } from '../support/aws.ts';
 import { simClusters } from '../support/sim.ts';
@@ -83,5 +84,68 @@ describe('the reap function', () => {
     expect(removed).toHaveLength(4);
     for (const key of removed) expect(troubled.seeded?.leaderLeases.abandoned).toContain(key);
     expect(metric('LeasesDeleted', 'troubled')).toEqual([4]);
+  });
+
+  it('refuses to delete in a cluster whose API server clock is 40 days ahead, and says so in its summary and logs', async () => {
+    // Prepare: a lease its holder renewed seconds ago (by the real clock), judged by a server 40 days ahead.
+    const DAY = 86_400_000;
+    const skewed = await clusters.start({}, { name: 'skewed', clock: () => Date.now() + 40 * DAY });
+    const now = Date.now();
+    if (!skewed.store.get(namespaces, undefined, 'payments'))
+      skewed.store.create(namespaces, namespaceObject('payments', now - 30 * DAY));
+    skewed.store.create(
+      leases,
+      leaderLease({
+        namespace: 'payments',
+        name: 'checkout-controller',
+        holder: 'checkout-controller-6f9c8d7b5-q2w3e_2b7e1c9a-0d4f-4e8a-9b6c-5a3d2e1f0c9b',
+        renewMs: now - 2_000,
+        acquireMs: now - 3_600_000,
+        createdMs: now - 30 * DAY,
+      }),
+    );
+    serveKubeconfig('skewed', skewed.kubeconfig());
+    const lines: string[] = [];
+    const handler = makeReapHandler({
+      registry: parseClusterRegistry({
+        clusters: [{ name: 'skewed', type: 'kubeconfig', secretArn: secretArn('skewed') }],
+      }),
+      policy: parseReapPolicy({ dryRun: false, namespaces: { include: ['payments'] } }),
+      connector: new ClusterConnector(clients),
+      cloudWatch: cw,
+      log: jsonLogger((line) => lines.push(line)),
+    });
+    skewed.faults.add({ action: { type: 'latency', ms: 0 }, match: { method: 'DELETE' } });
+    const before = skewed.store.list(leases).map((l) => `${l.key}@${l.obj.metadata.resourceVersion}`);
+
+    // Act
+    const summary = (await handler({}, lambdaContext)) as FleetReapSummary;
+
+    // Assess
+    expect(skewed.faults.hits.latency).toBe(0);
+    expect(skewed.store.list(leases).map((l) => `${l.key}@${l.obj.metadata.resourceVersion}`)).toEqual(
+      before,
+    );
+    expect(summary).toMatchObject({ dryRun: false, clusters: 1, refusedClusters: 1, deleted: 0 });
+    expect(summary.perCluster[0]).toMatchObject({
+      cluster: 'skewed',
+      status: 'refused',
+      planned: 1,
+      deleted: 0,
+      clock: { source: 'server', skewMs: expect.any(Number) },
+      error: expect.stringMatching(/^refused: the API server's clock is 40\.0d ahead of this machine's/),
+    });
+    const logged = lines.map(
+      (l) => JSON.parse(l) as { level: string; message: string; outcome?: string; reason?: string },
+    );
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'cluster reap refused', reason: 'clockSkew' }),
+    );
+    const actions = logged.filter((l) => l.message === 'lease action');
+    expect(actions.map((a) => a.outcome)).toEqual(['notAttempted']);
+    expect(actions[0]).toMatchObject({
+      clock: { source: 'server' },
+      detail: expect.stringMatching(/^refused: /),
+    });
   });
 });

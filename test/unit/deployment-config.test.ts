@@ -239,7 +239,16 @@ describe('deploymentFromContext', () => {
   it('says so when the file cannot be read', async () => {
     const missing = join(await mkdtemp(join(tmpdir(), 'lease-reaper-deploy-')), 'absent.yaml');
     const error = configError(() => deploymentFromContext(contextOf({ leaseReaperConfig: missing })));
-    expect(error.message).toBe(`leaseReaperConfig ${missing} cannot be read`);
+    expect(error.message).toMatch(new RegExp(`^leaseReaperConfig ${missing} cannot be read: ENOENT`));
+  });
+
+  it('refuses a file over the 1 MiB cap before parsing it, naming the file and the cap', async () => {
+    const text = `stackName: Big\nclusters: [{ name: lab }]\n#${'x'.repeat(1024 * 1024)}\n`;
+    const file = await tempFile('deploy.yaml', text);
+    const error = configError(() => deploymentFromContext(contextOf({ leaseReaperConfig: file })));
+    expect(error.message).toBe(
+      `leaseReaperConfig ${file} is ${text.length} bytes, over the 1 MiB (1048576 bytes) limit for configuration`,
+    );
   });
 
   it('names the inline context when it is invalid', () => {

@@ -3,6 +3,7 @@ import {
   ClusterAccessError,
   type ClusterErrorKind,
   ClusterForbiddenError,
+  ClusterLimitError,
   ClusterListExpiredError,
   ClusterProtocolError,
   ClusterRequestError,
@@ -90,6 +91,7 @@ describe('ClusterAccessError and its subclasses', () => {
     { Class: ClusterRequestError, name: 'ClusterRequestError', kind: 'request' },
     { Class: ClusterListExpiredError, name: 'ClusterListExpiredError', kind: 'listExpired' },
     { Class: ClusterProtocolError, name: 'ClusterProtocolError', kind: 'protocol' },
+    { Class: ClusterLimitError, name: 'ClusterLimitError', kind: 'limit' },
   ])(
     '$name keeps cluster and kind, is named after its class and redacts its message',
     ({ Class, name, kind }) => {

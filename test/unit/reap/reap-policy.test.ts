@@ -30,6 +30,7 @@ describe('parseReapPolicy defaults', () => {
       namespaces: { include: ['payments'], exclude: [] },
       names: ['*'],
       minExpiredFor: 86_400,
+      maxClockSkew: 300,
       maxDeletionsPerRun: 10,
       maxDeletionsPerCluster: 10,
       reapOrphanedNodeLeases: false,
@@ -46,6 +47,7 @@ describe('parseReapPolicy defaults', () => {
       names: ['*.example.com'],
       labelSelector: 'app.kubernetes.io/managed-by!=helm',
       minExpiredFor: '2d',
+      maxClockSkew: '2m',
       maxDeletionsPerRun: 20,
       maxDeletionsPerCluster: 5,
       reapOrphanedNodeLeases: true,
@@ -56,7 +58,7 @@ describe('parseReapPolicy defaults', () => {
     const policy = parseReapPolicy(input);
 
     // Assess
-    expect(policy).toEqual({ ...input, minExpiredFor: 172_800 });
+    expect(policy).toEqual({ ...input, minExpiredFor: 172_800, maxClockSkew: 120 });
   });
 
   it('returns a frozen policy', () => {
@@ -132,6 +134,13 @@ describe('parseReapPolicy rejects invalid fields, naming their path', () => {
     { field: 'a duration under the 10-minute floor', value: { minExpiredFor: '9m' }, path: 'minExpiredFor' },
     { field: 'zero seconds', value: { minExpiredFor: 0 }, path: 'minExpiredFor' },
     { field: 'fractional seconds', value: { minExpiredFor: 1.5 }, path: 'minExpiredFor' },
+    { field: 'maxClockSkew 0', value: { maxClockSkew: 0 }, path: 'maxClockSkew' },
+    { field: 'maxClockSkew "soon"', value: { maxClockSkew: 'soon' }, path: 'maxClockSkew' },
+    {
+      field: 'maxClockSkew not under minExpiredFor',
+      value: { minExpiredFor: '10m', maxClockSkew: '10m' },
+      path: 'maxClockSkew',
+    },
     { field: 'maxDeletionsPerRun 0', value: { maxDeletionsPerRun: 0 }, path: 'maxDeletionsPerRun' },
     { field: 'maxDeletionsPerRun 2.5', value: { maxDeletionsPerRun: 2.5 }, path: 'maxDeletionsPerRun' },
     { field: 'maxDeletionsPerRun "10"', value: { maxDeletionsPerRun: '10' }, path: 'maxDeletionsPerRun' },

@@ -1,0 +1,144 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import type { RequestContext } from '@kubernetes/client-node';
+import { formatBytes, ReadLimitExceeded, type ReadLimits } from './read-limits.ts';
+
+export interface BoundedResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  text: string;
+}
+
+/**
+ * Sends a request client-node has prepared (URL, headers with credentials, agent with TLS material) over
+ * node:http(s) and reads the body as a stream, counting bytes as received and after decoding. The moment
+ * a limit is passed the response is destroyed, which closes the connection: the rest of a 2 GB body or
+ * an endless one is never read. client-node's own HTTP library (node-fetch) can only hand over a whole
+ * body, inflated without limit, so it is not used for sending.
+ */
+export async function sendBounded(
+  ctx: RequestContext,
+  signal: AbortSignal,
+  limits: Readonly<ReadLimits>,
+  onHeaders: (headers: Readonly<Record<string, string>>) => void,
+): Promise<BoundedResponse> {
+  const res = await send(ctx, signal);
+  const headers = flatHeaders(res.headers);
+  onHeaders(headers);
+  const announced = Number(headers['content-length']);
+  if (announced > limits.maxResponseBytes) {
+    res.destroy();
+    throw responseTooLarge(limits, `Content-Length ${announced}`);
+  }
+  const body = await readBody(res, headers['content-encoding'], limits, signal);
+  return { status: res.statusCode ?? 0, headers, text: decodeUtf8(body, limits) };
+}
+
+function send(ctx: RequestContext, signal: AbortSignal): Promise<http.IncomingMessage> {
+  const url = new URL(ctx.getUrl());
+  const body = ctx.getBody();
+  const headers: Record<string, string> = { 'Accept-Encoding': 'gzip, deflate, br', ...ctx.getHeaders() };
+  if (typeof body === 'string') headers['Content-Length'] = String(Buffer.byteLength(body));
+  else if (body !== undefined) throw new TypeError('KubeClient sends JSON text bodies only');
+  const request = url.protocol === 'http:' ? http.request : https.request;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: ctx.getHttpMethod(), headers, agent: ctx.getAgent(), signal },
+      resolve,
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function readBody(
+  res: http.IncomingMessage,
+  encoding: string | undefined,
+  limits: Readonly<ReadLimits>,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let decoded = 0;
+  const decoder = decoderFor(encoding);
+  const countReceived = async function* (source: Readable): AsyncGenerator<Buffer> {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > limits.maxResponseBytes) throw responseTooLarge(limits);
+      yield chunk;
+    }
+  };
+  const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) {
+      decoded += chunk.length;
+      if (decoder && decoded > limits.maxDecodedBytes) {
+        throw new ReadLimitExceeded(
+          'maxDecodedBytes',
+          `response inflated beyond ${formatBytes(limits.maxDecodedBytes)} (limit maxDecodedBytes; ${formatBytes(received)} received)`,
+        );
+      }
+      chunks.push(chunk);
+    }
+  };
+  // pipeline destroys every stage on failure or abort: the socket closes and the server stops sending.
+  if (decoder) await pipeline(res, countReceived, decoder, collect, { signal });
+  else await pipeline(res, countReceived, collect, { signal });
+  const body = Buffer.concat(chunks, decoded);
+  chunks.length = 0;
+  return body;
+}
+
+/** The decoders node-fetch applied (gzip, deflate, br); any other coding is passed through as sent. */
+function decoderFor(
+  encoding: string | undefined,
+): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  // A truncated stream decodes as far as it goes (as node-fetch does); parsing then reports it.
+  const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(lenient);
+    case 'deflate':
+      return zlib.createInflate(lenient);
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+function decodeUtf8(body: Buffer, limits: Readonly<ReadLimits>): string {
+  try {
+    return body.toString('utf8');
+  } catch (err) {
+    // V8's string length limit (~512 MiB): only reachable when a byte limit is configured above it.
+    if ((err as { code?: unknown }).code === 'ERR_STRING_TOO_LONG') {
+      throw new ReadLimitExceeded(
+        'maxDecodedBytes',
+        `response of ${formatBytes(body.length)} is longer than a JavaScript string can be (limit maxDecodedBytes is ${formatBytes(limits.maxDecodedBytes)})`,
+      );
+    }
+    throw err;
+  }
+}
+
+function responseTooLarge(limits: Readonly<ReadLimits>, detail?: string): ReadLimitExceeded {
+  const suffix = detail ? `; ${detail}` : '';
+  return new ReadLimitExceeded(
+    'maxResponseBytes',
+    `response exceeded ${formatBytes(limits.maxResponseBytes)} (limit maxResponseBytes${suffix})`,
+  );
+}
+
+/** Header values as one string each, repeated headers joined with ", " (as fetch does). */
+function flatHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
