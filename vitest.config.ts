@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Integration tests start HTTPS servers; a generous timeout keeps slow CI machines honest
     // without hiding hangs (each test still bounds its own waits).
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     // Most integration time is waiting on child processes and sockets, so one worker more than the
     // 2-core CI machine's cores shortens the run (2m37s -> 2m01s there) without starving any test.
     maxWorkers: 3,

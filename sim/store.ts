@@ -211,7 +211,7 @@ export class SimStore {
     };
     // A write that changes nothing is not written: etcd3's GuaranteedUpdate returns the stored object when
     // the new encoding equals the old one, so the resourceVersion stays and no watch event is sent.
-    if (canonicalJson(obj) === canonicalJson(current.obj)) return current;
+    if (sameJson(obj, current.obj)) return current;
     obj.metadata.resourceVersion = this.nextRevision();
     const stored = new StoredObject(def, obj);
     this.bucket(def).set(stored.key, stored);
@@ -279,13 +279,26 @@ export class SimStore {
   }
 }
 
-/** JSON with object keys sorted, so two encodings of one object compare equal whatever their key order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+/**
+ * Whether two objects have the same JSON encoding up to key order (keys whose value is undefined count as
+ * absent, as JSON.stringify drops them). Exits at the first difference: renewers call this on every write.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined) continue;
+    na++;
+    if (!sameJson(ra[k], rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (rb[k] !== undefined) nb++;
+  return na === nb;
 }
