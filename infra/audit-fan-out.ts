@@ -1,5 +1,6 @@
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -18,6 +19,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CLUSTER_DIMENSION, MetricName, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
+import { logGroupNames } from './compliance.ts';
 
 /** The fleet's cluster names cut into shards of at most `size`, in registry order. */
 export function shardClusters(names: readonly string[], size: number): string[][] {
@@ -36,6 +38,10 @@ export interface AuditFanOutProps {
   /** An execution ends before the next scheduled one starts. */
   timeout: Duration;
   logRetention: RetentionDays;
+  /** Encrypt the execution log group with this key (compliance mode). */
+  logEncryptionKey?: IKey;
+  /** X-Ray tracing of executions (compliance mode: CT.STEPFUNCTIONS.PR.2). */
+  tracing?: boolean;
 }
 
 /**
@@ -135,16 +141,17 @@ export class AuditFanOut extends Construct {
     }).next(map);
 
     const logs = new LogGroup(this, 'Logs', {
-      // The prefix AWS recommends for vended logs: it keeps CloudWatch Logs' resource policy from growing.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-audit-fan-out`,
+      logGroupName: logGroupNames(Stack.of(this).stackName).fanOut,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: StateMachineType.STANDARD,
       timeout: props.timeout,
       logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+      ...(props.tracing ? { tracingEnabled: true } : {}),
     });
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({
@@ -161,7 +168,7 @@ export class AuditFanOut extends Construct {
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups…) and cloudwatch:PutMetricData (conditioned on the namespace) have no resource-level permissions.',
+        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups…), X-Ray trace writes (compliance mode) and cloudwatch:PutMetricData (conditioned on the namespace) have no resource-level permissions.',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-SF2',

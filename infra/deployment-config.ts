@@ -80,6 +80,16 @@ export const deploymentConfigSchema = z.strictObject({
   ),
   secretsKmsKeyArns: z.optional(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:kms:/)))),
   logRetentionDays: z.optional(z.enum(RetentionDays)),
+  compliance: z.optional(
+    z.strictObject({
+      controlTower: z.optional(z.boolean()),
+      logsKmsKeyArn: z.optional(
+        z
+          .string()
+          .check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'expected a KMS key ARN')),
+      ),
+    }),
+  ),
 });
 
 export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
@@ -149,5 +159,6 @@ export function stackPropsFor(config: DeploymentConfig): LeaseReaperStackProps {
     eksAccess: config.eksAccess,
     secretsKmsKeyArns: config.secretsKmsKeyArns,
     logRetention: config.logRetentionDays,
+    compliance: config.compliance,
   });
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -22,6 +23,8 @@ export interface FleetFunctionProps {
   /** Grant PutMetricData in this CloudWatch namespace (none when metrics go out as EMF log lines). */
   metricsNamespace?: string;
   logRetention: RetentionDays;
+  /** Encrypt the log group with this key, under this name (compliance mode: the key's policy names it). */
+  logEncryption?: { key: IKey; logGroupName: string };
   network?: { subnetIds: string[]; securityGroupIds: string[] };
 }
 
@@ -65,6 +68,9 @@ export class FleetFunction extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      ...(props.logEncryption
+        ? { encryptionKey: props.logEncryption.key, logGroupName: props.logEncryption.logGroupName }
+        : {}),
     });
     this.logGroup.grantWrite(this.role);
 

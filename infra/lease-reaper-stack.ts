@@ -3,16 +3,21 @@ import { CfnOutput, CfnResource, Duration, Stack, Validations } from 'aws-cdk-li
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { MAX_CONFIG_BYTES } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
-import { encodeRegistryText } from '../shared/fleet/registry-source.ts';
+import {
+  MAX_REGISTRY_PARTS,
+  registryParameterValues,
+  STANDARD_PARAMETER_CHARS,
+} from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
 import { DEFAULT_METRICS_NAMESPACE, METRICS_STACK_ENV } from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
@@ -22,6 +27,7 @@ import {
   clusterCredentialWildcards,
   EksAccessEntries,
 } from './cluster-access.ts';
+import { logEncryption, logRetentionFor, restrictGrantsToAwsServices } from './compliance.ts';
 import { FleetAlarms } from './fleet-alarms.ts';
 import { FleetDashboard } from './fleet-dashboard.ts';
 import { FleetFunction, timeoutFor } from './fleet-function.ts';
@@ -40,10 +46,6 @@ export const RESOURCE_LIMIT = 500;
  */
 export const CREDENTIALS_POLICY_BUDGET = 8_000;
 
-/** SSM String parameters: 4 KB standard, 8 KB advanced. */
-const STANDARD_PARAMETER_LIMIT = 4096;
-const ADVANCED_PARAMETER_LIMIT = 8192;
-
 /** The settings the parts of the stack share, defaults applied and validated once. */
 interface Settings {
   auditEvery: Duration;
@@ -55,6 +57,7 @@ interface Settings {
   clusterNames: string[];
   groups: { audit: string; reap: string };
   logRetention: RetentionDays;
+  controlTower: boolean;
 }
 
 /** Async events, and scheduled deliveries, older than a period are dropped: the next run replaces them. */
@@ -66,7 +69,10 @@ const maxEventAge = (every: Duration) => Duration.seconds(Math.min(21_600, Math.
  * Functions fan-out for large fleets, EKS access entries, alarms to SNS and a dashboard.
  */
 export class LeaseReaperStack extends Stack {
+  /** The registry, or the index of its parts when it does not fit one parameter. */
   readonly registryParameter: StringParameter;
+  /** The registry's parts, `<registry>/1..n`, when it does not fit one parameter (none otherwise). */
+  readonly registryParts: StringParameter[];
   readonly auditFunction: FleetFunction;
   readonly reapFunction: FleetFunction;
   readonly fanOut: AuditFanOut | undefined;
@@ -86,13 +92,16 @@ export class LeaseReaperStack extends Stack {
     super(scope, id, props);
     const { settings, document } = this.validate(props);
 
-    this.registryParameter = this.registry(document);
+    [this.registryParameter, this.registryParts] = this.registry(document);
     const credentials = clusterCredentialStatements(props.clusters, props.secretsKmsKeyArns);
     this.checkPolicySize(credentials);
     const statements = [
       new PolicyStatement({
         sid: 'ReadClusterRegistry',
-        actions: ['ssm:GetParameter'],
+        // The parts are read by path, the registry parameter's own name: no other resource to name.
+        actions: this.registryParts.length
+          ? ['ssm:GetParameter', 'ssm:GetParametersByPath']
+          : ['ssm:GetParameter'],
         resources: [this.registryParameter.parameterArn],
       }),
       ...credentials,
@@ -102,6 +111,7 @@ export class LeaseReaperStack extends Stack {
       environment: {
         LEASE_REAPER_CLUSTERS_PARAMETER: this.registryParameter.parameterName,
         // A changed registry changes the functions' configuration, so no warm container keeps the old one.
+        // Every part is cut from this document: a part that changes is a document that changes.
         LEASE_REAPER_REGISTRY_SHA256: createHash('sha256').update(document).digest('hex'),
         // Every datum carries Stack=<this stack>: stacks sharing a namespace stay apart.
         [METRICS_STACK_ENV]: this.stackName,
@@ -110,6 +120,7 @@ export class LeaseReaperStack extends Stack {
       logRetention: settings.logRetention,
       ...(props.network ? { network: props.network } : {}),
     };
+    const logs = logEncryption(this, props.compliance);
     this.auditFunction = new FleetFunction(this, 'Audit', {
       ...common,
       job: 'audit',
@@ -117,6 +128,7 @@ export class LeaseReaperStack extends Stack {
       timeout: timeoutFor(settings.auditEvery),
       memorySize: props.audit?.memorySize ?? 1024,
       maxEventAge: maxEventAge(settings.auditEvery),
+      ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.audit } } : {}),
     });
     this.reapFunction = new FleetFunction(this, 'Reap', {
       ...common,
@@ -127,6 +139,7 @@ export class LeaseReaperStack extends Stack {
       maxEventAge: maxEventAge(settings.reapEvery),
       // Never two reaps at once: two runs would plan from the same leases and together exceed the cap.
       reservedConcurrentExecutions: 1,
+      ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.reap } } : {}),
     });
     for (const resource of clusterCredentialWildcards(props.clusters))
       for (const fn of [this.auditFunction, this.reapFunction])
@@ -147,6 +160,8 @@ export class LeaseReaperStack extends Stack {
             metrics: { namespace: settings.namespace, stack: this.stackName },
             timeout: timeoutFor(settings.auditEvery, Duration.seconds(10)),
             logRetention: settings.logRetention,
+            ...(logs ? { logEncryptionKey: logs.key } : {}),
+            tracing: settings.controlTower,
           })
         : undefined;
     [this.auditSchedule, this.reapSchedule] = this.schedules(settings);
@@ -167,7 +182,7 @@ export class LeaseReaperStack extends Stack {
 
     this.topic = props.notifications?.topicArn
       ? Topic.fromTopicArn(this, 'Topic', props.notifications.topicArn)
-      : this.encryptedTopic();
+      : this.encryptedTopic(settings.controlTower);
     for (const email of props.notifications?.emails ?? [])
       this.topic.addSubscription(new EmailSubscription(email));
 
@@ -275,24 +290,52 @@ export class LeaseReaperStack extends Stack {
           audit: props.eksAccess?.auditGroup ?? DEFAULT_AUDIT_GROUP,
           reap: props.eksAccess?.reapGroup ?? DEFAULT_REAP_GROUP,
         },
-        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        logRetention: logRetentionFor(props.logRetention, props.compliance?.controlTower ?? false),
+        controlTower: props.compliance?.controlTower ?? false,
       },
     };
   }
 
-  /** One SSM parameter: readable JSON while it fits, gzipped past 8 KB (the functions decode both). */
-  private registry(document: string): StringParameter {
-    const value = document.length > ADVANCED_PARAMETER_LIMIT ? encodeRegistryText(document) : document;
-    if (value.length > ADVANCED_PARAMETER_LIMIT)
+  /**
+   * The registry in SSM, as the functions read it (shared/fleet/registry-source.ts): one parameter while it
+   * fits 8 KB (JSON, gzipped past that); past that, `/…/registry` holds the index of parts `/…/registry/1..n`
+   * of 4 KB each (standard tier: no charge), each written before the index, so a run that reads the new
+   * index finds the new parts. It stops at what the functions read (1 MiB of JSON, ~11,000 clusters of a
+   * mixed fleet) or MAX_REGISTRY_PARTS parts, whichever comes first.
+   */
+  private registry(document: string): [StringParameter, StringParameter[]] {
+    const bytes = Buffer.byteLength(document);
+    if (bytes > MAX_CONFIG_BYTES)
       throw new ConfigError(
-        `clusters: the registry is ${document.length} characters (${value.length} gzipped), over the ${ADVANCED_PARAMETER_LIMIT} an SSM parameter holds; split the fleet across stacks`,
+        `clusters: the registry is ${bytes} bytes of JSON, over the 1 MiB (${MAX_CONFIG_BYTES} bytes) the functions read; split the fleet across stacks`,
       );
-    return new StringParameter(this, 'Registry', {
-      parameterName: `/lease-reaper/${this.stackName}/registry`,
-      description: 'lease-reaper cluster registry and reap policy (no secrets: ARNs only)',
+    const { value, parts } = registryParameterValues(document);
+    if (parts.length > MAX_REGISTRY_PARTS)
+      throw new ConfigError(
+        `clusters: the registry is ${document.length} characters, ${parts.join('').length} gzipped, over the ${MAX_REGISTRY_PARTS} SSM parameters of ${STANDARD_PARAMETER_CHARS} characters it may take; split the fleet across stacks`,
+      );
+    const name = `/lease-reaper/${this.stackName}/registry`;
+    const tier = (text: string) =>
+      text.length > STANDARD_PARAMETER_CHARS ? ParameterTier.ADVANCED : ParameterTier.STANDARD;
+    const written = parts.map(
+      (part, i) =>
+        new StringParameter(this, `RegistryPart${i + 1}`, {
+          parameterName: `${name}/${i + 1}`,
+          description: `lease-reaper cluster registry, part ${i + 1} of ${parts.length} (${name} is the index)`,
+          stringValue: part,
+          tier: tier(part),
+        }),
+    );
+    const registry = new StringParameter(this, 'Registry', {
+      parameterName: name,
+      description: parts.length
+        ? `lease-reaper cluster registry and reap policy: the index of its ${parts.length} parts`
+        : 'lease-reaper cluster registry and reap policy (no secrets: ARNs only)',
       stringValue: value,
-      tier: value.length > STANDARD_PARAMETER_LIMIT ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+      tier: tier(value),
     });
+    for (const part of written) registry.node.addDependency(part);
+    return [registry, written];
   }
 
   /**
@@ -343,7 +386,7 @@ export class LeaseReaperStack extends Stack {
    * lets it encrypt the message under the same conditions (SNS: "Enable compatibility between event
    * sources from AWS services and encrypted topics").
    */
-  private encryptedTopic(): Topic {
+  private encryptedTopic(controlTower: boolean): Topic {
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const conditions = {
       StringEquals: { 'aws:SourceAccount': this.account },
@@ -355,6 +398,7 @@ export class LeaseReaperStack extends Stack {
       description: 'lease-reaper alarm notifications',
       enableKeyRotation: true,
     });
+    if (controlTower) restrictGrantsToAwsServices(key);
     key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',

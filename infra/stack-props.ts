@@ -88,6 +88,22 @@ export interface LeaseReaperStackProps extends StackProps {
 
   /** Customer-managed KMS keys of the kubeconfig secrets, if any. */
   secretsKmsKeyArns?: string[];
-  /** Log retention of the functions and the state machine (default one month). */
+  /** Log retention of the functions and the state machine (default one month; one year under Control Tower). */
   logRetention?: RetentionDays;
+  /** Accounts with AWS Control Tower proactive controls (README: Compliance mode). Default off. */
+  compliance?: ComplianceProps;
+}
+
+export interface ComplianceProps {
+  /**
+   * Meet the Control Tower proactive controls the stack's resources are subject to: log groups kept a
+   * year and encrypted with a KMS key, X-Ray tracing on the fan-out state machine, KMS grants for AWS
+   * services only. (CT.LAMBDA.PR.3, functions in a VPC, is met by setting `network`.)
+   */
+  controlTower?: boolean;
+  /**
+   * Encrypt the log groups with this key instead of one the stack creates; its policy must let
+   * CloudWatch Logs use it for the stack's log groups. Encrypts them with or without `controlTower`.
+   */
+  logsKmsKeyArn?: string;
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,9 @@ import { eksFleet, ROOT, synth } from './support.ts';
  * - CloudFormation quotas (CloudFormation User Guide): 500 resources, 200 outputs and parameters, a
  *   template of 1 MB from S3 (cdk deploy uploads it there; a template passed inline is limited to 51,200
  *   bytes);
- * - a KMS key policy of 32 KB (AWS KMS quotas), an SNS topic policy of 30 KB (Amazon SNS quotas).
+ * - a KMS key policy of 32 KB (AWS KMS quotas), an SNS topic policy of 30 KB (Amazon SNS quotas);
+ * - an SSM parameter's value: 4,096 characters in the standard tier, 8 KB in the advanced one (AWS Systems
+ *   Manager User Guide, "Managing parameter tiers").
  */
 const QUOTAS = {
   roleInlineChars: 10_240,
@@ -30,6 +33,7 @@ const QUOTAS = {
   templateBytes: 1_000_000,
   keyPolicyBytes: 32_768,
   topicPolicyBytes: 30_720,
+  parameterChars: { Standard: 4_096, Advanced: 8_192 } as Record<string, number>,
 };
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -56,6 +60,7 @@ interface Measured {
   managedPerRole: Record<string, number>;
   keyPolicies: number[];
   topicPolicies: number[];
+  parameters: { name: string; tier: string; chars: number }[];
 }
 
 /** What each quota counts, for one synthesized template. */
@@ -70,6 +75,7 @@ function measure(raw: object): Measured {
     managedPerRole: {},
     keyPolicies: [],
     topicPolicies: [],
+    parameters: [],
   };
   const roleOf = (ref: unknown) => String(ref).replace(/^arn:.*resource\/(.*)-ABCDEFGHIJKL$/, '$1');
   for (const [id, r] of Object.entries(t.Resources)) {
@@ -89,6 +95,12 @@ function measure(raw: object): Measured {
         m.managedPerRole[roleOf(role)] = (m.managedPerRole[roleOf(role)] ?? 0) + 1;
     }
     if (r.Type === 'AWS::KMS::Key') m.keyPolicies.push(Buffer.byteLength(JSON.stringify(p.KeyPolicy)));
+    if (r.Type === 'AWS::SSM::Parameter')
+      m.parameters.push({
+        name: String(p.Name),
+        tier: String(p.Tier ?? 'Standard'),
+        chars: String(p.Value).length,
+      });
     if (r.Type === 'AWS::SNS::TopicPolicy')
       m.topicPolicies.push(Buffer.byteLength(JSON.stringify(p.PolicyDocument)));
   }
@@ -114,7 +126,12 @@ describe('one stack within AWS’s quotas', () => {
       '130 clusters, reaping',
       { clusters: mixedFleet(130), reap: { enabled: true, policy: { namespaces: { include: ['team-*'] } } } },
     ],
-    ['900 clusters', { clusters: mixedFleet(900) }],
+    // The registry no longer fits one SSM parameter (8,317 characters gzipped): an index and 3 parts.
+    ['1,000 clusters', { clusters: mixedFleet(1000) }],
+    [
+      '11,312 clusters, the most one registry holds (1 MiB of JSON), access entries made elsewhere',
+      { clusters: mixedFleet(11_312), eksAccess: { createAccessEntries: false } },
+    ],
     [
       '1,000 EKS clusters of this account and region, access entries made elsewhere',
       { clusters: eksFleet(1000), eksAccess: { createAccessEntries: false } },
@@ -127,7 +144,7 @@ describe('one stack within AWS’s quotas', () => {
       const m = measure(synthesized(props));
       // What was measured, for the README's table.
       console.log(
-        `${label}: ${m.resources} resources, template ${m.templateBytes} bytes; largest role inline ${max(m.roleInline)} chars, managed ${max(m.managedPolicies)}, trust ${max(m.trustPolicies)}`,
+        `${label}: ${m.resources} resources, template ${m.templateBytes} bytes; largest role inline ${max(m.roleInline)} chars, managed ${max(m.managedPolicies)}, trust ${max(m.trustPolicies)}; registry in ${m.parameters.length} SSM parameter(s), ${m.parameters.filter((p) => p.tier === 'Advanced').length} advanced, largest ${max(m.parameters.map((p) => p.chars))} chars`,
       );
       expect(m.resources).toBeLessThanOrEqual(QUOTAS.resources);
       expect(m.templateBytes).toBeLessThanOrEqual(QUOTAS.templateBytes);
@@ -142,6 +159,9 @@ describe('one stack within AWS’s quotas', () => {
         expect(n, role).toBeLessThanOrEqual(QUOTAS.managedPoliciesPerRole);
       for (const bytes of m.keyPolicies) expect(bytes).toBeLessThanOrEqual(QUOTAS.keyPolicyBytes);
       for (const bytes of m.topicPolicies) expect(bytes).toBeLessThanOrEqual(QUOTAS.topicPolicyBytes);
+      expect(m.parameters.length).toBeGreaterThan(0);
+      for (const { name, tier, chars } of m.parameters)
+        expect(chars, name).toBeLessThanOrEqual(QUOTAS.parameterChars[tier] ?? 0);
       // No statement was moved to an overflow policy: the functions' roles hold their own inline policies.
       expect(Object.keys(m.managedPolicies)).toEqual([]);
     },
@@ -201,9 +221,28 @@ describe('past one stack’s limits, the synth fails with one line naming the fi
     SYNTH_TIMEOUT,
   );
 
-  it('a registry over the 8 KB an SSM parameter holds (1,000 clusters of the mixed fleet)', () => {
-    expect(() => synthesized({ clusters: mixedFleet(1000) })).toThrow(
-      /^clusters: the registry is \d+ characters \(\d+ gzipped\), over the 8192 an SSM parameter holds; split the fleet across stacks$/,
+  it('a registry over the 1 MiB the functions read (11,313 clusters of the mixed fleet)', () => {
+    expect(() =>
+      synthesized({ clusters: mixedFleet(11_313), eksAccess: { createAccessEntries: false } }),
+    ).toThrow(
+      /^clusters: the registry is 1048633 bytes of JSON, over the 1 MiB \(1048576 bytes\) the functions read; split the fleet across stacks$/,
+    );
+  });
+
+  it('a registry that gzips poorly, past the 50 SSM parameters of 4 KB it may take', () => {
+    // Long random secret names: ~420 KB of JSON that gzip cannot shrink to 200 KB of base64.
+    const clusters = Array.from({ length: 600 }, (_, i) => {
+      const noise = Array.from({ length: 8 }, (_, j) =>
+        createHash('sha256').update(`${i}.${j}`).digest('hex'),
+      ).join('');
+      return {
+        name: `c${i}`,
+        type: 'kubeconfig' as const,
+        secretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:lease-reaper/${noise}`,
+      };
+    });
+    expect(() => synthesized({ clusters })).toThrow(
+      /^clusters: the registry is \d+ characters, \d+ gzipped, over the 50 SSM parameters of 4096 characters it may take; split the fleet across stacks$/,
     );
   });
 
