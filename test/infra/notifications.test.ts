@@ -128,3 +128,30 @@ describe('the evaluator', () => {
     );
   });
 });
+
+describe('every alarm of the stack', () => {
+  const alarms = resources(template, 'AWS::CloudWatch::Alarm') as [
+    string,
+    { Properties: Record<string, unknown> },
+  ][];
+
+  it('exists, and each sends its actions to the topic under a name this stack’s policies allow', () => {
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      const name = alarm.Properties.AlarmName;
+      expect(typeof name, `${id} has a literal AlarmName`).toBe('string');
+      expect(alarm.Properties.AlarmActions, `${id} notifies the topic`).toEqual([{ Ref: topicId }]);
+      const source = alarmArn(name as string);
+      expect([id, evaluate(topicPolicy, publish({ 'aws:SourceArn': source }))]).toEqual([id, 'allow']);
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        const request: Request = {
+          principal: { service: 'cloudwatch.amazonaws.com' },
+          action,
+          resource: KEY_ARN,
+          context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': source } as Request['context'],
+        };
+        expect([id, action, evaluate(keyPolicy, request)]).toEqual([id, action, 'allow']);
+      }
+    }
+  });
+});
