@@ -123,8 +123,9 @@ export function clusterCredentialStatements(
         sid: 'DecryptKubeconfigSecrets',
         actions: ['kms:Decrypt'],
         resources: unique([...secretsKmsKeyArns]),
-        // Only on Secrets Manager's behalf: the keys cannot decrypt anything else for these roles.
-        conditions: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+        // Only on Secrets Manager's behalf: the keys cannot decrypt anything else for these roles. The
+        // service's name ends in the partition's DNS suffix (amazonaws.com.cn in China).
+        conditions: { StringLike: { 'kms:ViaService': `secretsmanager.*.${Aws.URL_SUFFIX}` } },
       }),
     );
   }

@@ -302,7 +302,11 @@ describe('least privilege', () => {
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+      Condition: {
+        StringLike: {
+          'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.*.', { Ref: 'AWS::URLSuffix' }]] },
+        },
+      },
     });
     // No EKS cluster, no role: no such statements.
     expect(JSON.stringify(statements)).not.toMatch(/eks:|sts:/);
