@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
+import { isAwsRegion } from '../shared/aws/partitions.ts';
 import { checkConfigSize, readConfigFile } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { durationSeconds } from '../shared/reap/reap-policy.ts';
@@ -13,7 +14,8 @@ const threshold = z.strictObject({
   evaluationPeriods: z.optional(z.int().check(z.gte(1), z.lte(100))),
 });
 const awsAccount = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
-const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region'));
+// One region rule for the stack and its clusters: the partition table's (eusc-de-east-1 too).
+const awsRegion = z.string().check(z.refine(isAwsRegion, 'expected an AWS region'));
 
 /**
  * The deployment as JSON or YAML: in cdk.json under the context key `leaseReaper`, or in a file named by

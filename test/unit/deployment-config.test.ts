@@ -264,3 +264,12 @@ describe('deploymentFromContext', () => {
     expect(error.message).toContain('leaseReaperConfig');
   });
 });
+
+describe('the stack region', () => {
+  it.each(['eu-west-1', 'cn-north-1', 'us-gov-west-1', 'eusc-de-east-1'])(
+    'accepts %s, as the cluster list does',
+    (region) => {
+      expect(parse({ ...minimal, env: { region } }).env).toEqual({ region });
+    },
+  );
+});
