@@ -11,6 +11,7 @@ import { NODE_LEASE_NAMESPACE } from '../../sim/objects.ts';
 import { leases, nodes } from '../../sim/resources.ts';
 import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
 import { type CliResult, runCli, writeFleetKubeconfig } from '../support/cli.ts';
+import { countRequests, summaryRow } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
@@ -55,12 +56,6 @@ async function start(name: string): Promise<{ sim: SimCluster; seeded: SeededRep
   const sim = await clusters.start(defaultScenario, { name });
   if (!sim.seeded) throw new Error('the scenario reported nothing seeded');
   return { sim, seeded: sim.seeded, kubeconfig: await writeFleetKubeconfig([sim]) };
-}
-
-/** Counts the requests the cluster receives (a zero-latency fault matches every request). */
-function countRequests(sim: SimCluster): () => number {
-  sim.faults.add({ action: { type: 'latency', ms: 0 } });
-  return () => sim.faults.hits.latency;
 }
 
 /** Every lease in the store: key → uid@resourceVersion, so any delete or write shows. */
@@ -128,17 +123,6 @@ function expectNoSecret(result: CliResult, ...tokens: string[]): void {
     expect(result.stdout).not.toContain(token);
     expect(result.stderr).not.toContain(token);
   }
-}
-
-/** The summary row of the table output, by column name. */
-function summaryRow(stdout: string, cluster: string): Record<string, string> {
-  const lines = stdout.split('\n');
-  const header = lines.findLast((l) => /^CLUSTER\s+STATUS\s+PLANNED\s/.test(l));
-  const row = lines.findLast((l) => l.startsWith(`${cluster} `));
-  if (!header || !row) throw new Error(`no summary row for ${cluster} in:\n${stdout}`);
-  const names = header.split(/\s+/);
-  const cells = row.split(/\s+/);
-  return Object.fromEntries(names.map((n, i) => [n, cells[i] ?? '']));
 }
 
 function okCluster(report: ReapReport): Extract<ClusterReap, { status: 'ok' }> {

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../../shared/reap/execute-plan.ts';
 import type { ClusterReap } from '../../shared/reap/reap-clusters.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
-import { leaderLease, namespaceObject } from '../../sim/objects.ts';
-import { leases, namespaces } from '../../sim/resources.ts';
+import { leases } from '../../sim/resources.ts';
 import { type CliResult, runCli, writeFleetKubeconfig } from '../support/cli.ts';
+import { countRequests, seedRecentlyRenewedLease, summaryRow } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
@@ -27,29 +27,10 @@ interface ReapReport {
  */
 async function skewedCluster(name: string, skewMs: number) {
   const sim = await clusters.start({}, { name, clock: () => Date.now() + skewMs });
-  const now = Date.now();
-  if (!sim.store.get(namespaces, undefined, 'payments'))
-    sim.store.create(namespaces, namespaceObject('payments', now - 30 * DAY));
-  sim.store.create(
-    leases,
-    leaderLease({
-      namespace: 'payments',
-      name: 'checkout-controller',
-      holder: 'checkout-controller-6f9c8d7b5-q2w3e_2b7e1c9a-0d4f-4e8a-9b6c-5a3d2e1f0c9b',
-      renewMs: now - 2_000,
-      acquireMs: now - 3_600_000,
-      createdMs: now - 30 * DAY,
-    }),
-  );
+  seedRecentlyRenewedLease(sim);
   const policy = join(await mkdtemp(join(tmpdir(), 'lease-reaper-clock-')), 'policy.yaml');
   await writeFile(policy, 'namespaces:\n  include: [payments]\n', { mode: 0o600 });
   return { sim, policy, kubeconfig: await writeFleetKubeconfig([sim]) };
-}
-
-/** Counts requests of one method the cluster receives (a zero-latency fault matches each of them). */
-function countRequests(sim: SimCluster, method?: string): () => number {
-  sim.faults.add({ action: { type: 'latency', ms: 0 }, ...(method ? { match: { method } } : {}) });
-  return () => sim.faults.hits.latency;
 }
 
 const leaseState = (sim: SimCluster) =>
@@ -60,17 +41,6 @@ function actionLines(result: CliResult): ActionRecord[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as ActionRecord);
-}
-
-/** The summary row of the reap table, by column name. */
-function summaryRow(stdout: string, cluster: string): Record<string, string> {
-  const lines = stdout.split('\n');
-  const header = lines.findLast((l) => /^CLUSTER\s+STATUS\s+PLANNED\s/.test(l));
-  const row = lines.findLast((l) => l.startsWith(`${cluster} `));
-  if (!header || !row) throw new Error(`no summary row for ${cluster} in:\n${stdout}`);
-  const names = header.split(/\s+/);
-  const cells = row.split(/\s+/);
-  return Object.fromEntries(names.map((n, i) => [n, cells[i] ?? '']));
 }
 
 describe('the reaper clock guard (CLI)', () => {

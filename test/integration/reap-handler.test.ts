@@ -6,10 +6,10 @@ import { makeReapHandler } from '../../functions/reap/handler.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
-import { leaderLease, namespaceObject } from '../../sim/objects.ts';
-import { leases, namespaces } from '../../sim/resources.ts';
+import { leases } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
 import { lambdaContext, mockedAws, secretArn, unreachableKubeconfig } from '../support/aws.ts';
+import { seedRecentlyRenewedLease } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
@@ -90,20 +90,7 @@ describe('the reap function', () => {
     // Prepare: a lease its holder renewed seconds ago (by the real clock), judged by a server 40 days ahead.
     const DAY = 86_400_000;
     const skewed = await clusters.start({}, { name: 'skewed', clock: () => Date.now() + 40 * DAY });
-    const now = Date.now();
-    if (!skewed.store.get(namespaces, undefined, 'payments'))
-      skewed.store.create(namespaces, namespaceObject('payments', now - 30 * DAY));
-    skewed.store.create(
-      leases,
-      leaderLease({
-        namespace: 'payments',
-        name: 'checkout-controller',
-        holder: 'checkout-controller-6f9c8d7b5-q2w3e_2b7e1c9a-0d4f-4e8a-9b6c-5a3d2e1f0c9b',
-        renewMs: now - 2_000,
-        acquireMs: now - 3_600_000,
-        createdMs: now - 30 * DAY,
-      }),
-    );
+    seedRecentlyRenewedLease(skewed);
     serveKubeconfig('skewed', skewed.kubeconfig());
     const lines: string[] = [];
     const handler = makeReapHandler({
