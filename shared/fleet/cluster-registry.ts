@@ -3,12 +3,25 @@ import * as z from 'zod/mini';
 import { isAwsRegion } from '../aws/partitions.ts';
 import { checkConfigSize } from '../config-file.ts';
 import { ConfigError } from '../errors.ts';
-import { DEFAULT_METRICS_NAMESPACE } from '../metrics/metric-names.ts';
+import {
+  DEFAULT_FLEET_METRICS,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_PER_CLUSTER_METRICS,
+  MetricName,
+} from '../metrics/metric-names.ts';
 import { parseConfig } from '../validation.ts';
 
 const clusterName = z
   .string()
   .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected letters, digits, ".", "_", "-" (1–100)'));
+
+/**
+ * How many kube-apiservers the cluster runs: fewer live identity leases than this is an alarm (the count
+ * of identity leases is how the Leases API tells how many apiservers run). Unset: no such alarm.
+ */
+const expectedApiServers = z.optional(z.int().check(z.gte(1), z.lte(100)));
+
+const metricName = z.enum(Object.values(MetricName) as [MetricName, ...MetricName[]]);
 
 const eksCluster = z.strictObject({
   name: clusterName,
@@ -21,6 +34,7 @@ const eksCluster = z.strictObject({
   roleArn: z.optional(
     z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')),
   ),
+  expectedApiServers,
 });
 
 const kubeconfigCluster = z.strictObject({
@@ -37,6 +51,7 @@ const kubeconfigCluster = z.strictObject({
     ),
   context: z.optional(z.string().check(z.minLength(1))),
   allowInsecureTLS: z._default(z.boolean(), false),
+  expectedApiServers,
 });
 
 /**
@@ -54,6 +69,19 @@ export const clusterRegistrySchema = z
       DEFAULT_METRICS_NAMESPACE,
     ),
     metricsSink: z._default(z.enum(['cloudwatch', 'emf']), 'cloudwatch'),
+    /**
+     * Which metrics each cluster publishes (dimension `Cluster`) and which only as fleet totals (`Stack`
+     * only): CloudWatch bills per metric, so per cluster only what alarms watch (metric-names.ts).
+     */
+    metrics: z._default(
+      z.strictObject({
+        perCluster: z._default(z.array(metricName), [...DEFAULT_PER_CLUSTER_METRICS]),
+        fleet: z._default(z.array(metricName), [...DEFAULT_FLEET_METRICS]),
+      }),
+      { perCluster: [...DEFAULT_PER_CLUSTER_METRICS], fleet: [...DEFAULT_FLEET_METRICS] },
+    ),
+    /** Findings logged one line each per cluster and run; the rest are counted in one line. */
+    findingLogLimit: z._default(z.int().check(z.gte(0), z.lte(10_000)), 50),
     /** Clusters read at once. */
     concurrency: z._default(z.int().check(z.gte(1), z.lte(256)), 8),
     /** Caps on what one cluster may make a run read (defaults: shared/kube/read-limits.ts). */

@@ -34,3 +34,33 @@ export const MetricName = {
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/**
+ * Published at 1-second storage resolution, so their alarms can use 30-second periods, evaluated every
+ * 10 s (CloudWatch: alarms with a 10- or 30-second period): the stale-heartbeat alarm's latency budget.
+ */
+export const HIGH_RESOLUTION_METRICS: ReadonlySet<MetricName> = new Set([MetricName.StaleNodeHeartbeats]);
+
+/**
+ * Cost: CloudWatch bills each metric (name + dimensions) per month, so each cluster publishes only what the
+ * alarms watch per cluster; the fleet-wide totals (dimension `Stack` only) cover the rest, and every count
+ * is in the `cluster audited` log line anyway. Both lists are configurable in the registry (`metrics`).
+ */
+export const DEFAULT_PER_CLUSTER_METRICS: readonly MetricName[] = [
+  MetricName.StaleNodeHeartbeats,
+  MetricName.ClusterScanErrors,
+];
+
+/**
+ * Fleet totals published by default. ClusterScanErrors is always published (every run's heartbeat: the
+ * "auditor silent" alarm counts its samples), whatever the list says.
+ */
+export const DEFAULT_FLEET_METRICS: readonly MetricName[] = [
+  MetricName.ClusterScanErrors,
+  MetricName.StaleNodeHeartbeats,
+  MetricName.OrphanedNodeLeases,
+  MetricName.NodesWithoutLease,
+  MetricName.ExpiredApiServerIdentities,
+  MetricName.OrphanedApiServerIdentities,
+  MetricName.AbandonedLeases,
+];

@@ -1,0 +1,36 @@
+import type { FindingType, Severity } from '../audit/findings.ts';
+
+/**
+ * The EventBridge events a finding's transitions produce, on the account's default bus: the contract the
+ * stack's rules match and users subscribe to. One event when a finding first appears ("opened") and one
+ * when a later run no longer sees it ("resolved"); a finding still open is not re-announced.
+ */
+export const FINDING_EVENT_SOURCE = 'lease-reaper';
+
+export const FindingEventType = {
+  Opened: 'Lease finding opened',
+  Resolved: 'Lease finding resolved',
+} as const;
+export type FindingEventType = (typeof FindingEventType)[keyof typeof FindingEventType];
+
+/** The functions put events on this bus (name or ARN); unset, no event is sent. */
+export const FINDING_EVENT_BUS_ENV = 'LEASE_REAPER_EVENT_BUS';
+
+/** `detail` of both events. Times are RFC 3339 UTC. */
+export interface FindingEventDetail {
+  /** The deployed stack (the `Stack` metric dimension), when deployed. */
+  stack?: string;
+  cluster: string;
+  type: FindingType;
+  severity: Severity;
+  /** '' for cluster-scoped findings (a Node without a lease). */
+  namespace: string;
+  name: string;
+  /** When the condition began, as far as the lease shows it (e.g. the last heartbeat), else first seen. */
+  since: string;
+  reason: string;
+  /** The Node involved, for node findings. */
+  node?: string;
+  /** Resolved events: the run that no longer saw it. */
+  resolvedAt?: string;
+}
