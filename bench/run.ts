@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
+import { alertingBenchmark, DEFAULT_ALERTING_OPTIONS } from './alerting/run-alerting.ts';
 import { classifyBenchmark, fleetRssBenchmark } from './audit-bench.ts';
 import { fleetBenchmark } from './fleet-bench.ts';
 import { hostileBenchmark } from './hostile-bench.ts';
 import { listBenchmark } from './list-bench.ts';
 
-// `npm run bench [-- --only list|classify|fleet|rss|hostile] [--nodes 15000 --other-leases 2000 --rounds 5]`
+// `npm run bench [-- --only list|classify|fleet|rss|hostile|alerting] [--nodes 15000 --other-leases 2000 --rounds 5]`
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -28,3 +29,4 @@ if (wants('list')) {
 if (wants('fleet')) await fleetBenchmark({ clusters: 100, nodes: 1000, latencyMs: 50 });
 if (wants('rss')) await fleetRssBenchmark({ nodes: Number(values['fleet-nodes']), rounds: 3 });
 if (wants('hostile')) await hostileBenchmark({ requestTimeoutMs: 5_000 });
+if (wants('alerting')) await alertingBenchmark(DEFAULT_ALERTING_OPTIONS);

@@ -99,6 +99,13 @@ export class AuditFanOut extends Construct {
                 { Name: STACK_DIMENSION, Value: props.metrics.stack },
               ],
             },
+            // The Stack-only total a fleet-wide alarm reads (with Maximum): a 1 for the failed shard.
+            {
+              MetricName: MetricName.ClusterScanErrors,
+              Unit: 'Count',
+              Value: 1,
+              Dimensions: [{ Name: STACK_DIMENSION, Value: props.metrics.stack }],
+            },
           ],
         },
         ResultPath: null,

@@ -9,10 +9,15 @@ import { durationSeconds } from '../shared/reap/reap-policy.ts';
 import { parseConfig } from '../shared/validation.ts';
 import type { LeaseReaperStackProps, ReapPolicyInput, RegistryClusterInput } from './stack-props.ts';
 
-const threshold = z.strictObject({
-  threshold: z.optional(z.number().check(z.gte(0))),
-  evaluationPeriods: z.optional(z.int().check(z.gte(1), z.lte(100))),
-});
+/** An alarm's evaluation (the stack checks the combination against CloudWatch's rules). */
+const timing = {
+  period: z.optional(durationSeconds),
+  evaluationPeriods: z.optional(z.int().check(z.gte(1))),
+  datapointsToAlarm: z.optional(z.int().check(z.gte(1))),
+};
+const alarmTiming = z.strictObject(timing);
+const alarm = z.strictObject({ ...timing, threshold: z.optional(z.number().check(z.gte(0))) });
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const awsAccount = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
 // One region rule for the stack and its clusters: the partition table's (eusc-de-east-1 too).
 const awsRegion = z.string().check(z.refine(isAwsRegion, 'expected an AWS region'));
@@ -29,6 +34,9 @@ export const deploymentConfigSchema = z.strictObject({
   metricsNamespace: z.optional(z.string()),
   metricsSink: z.optional(z.enum(['cloudwatch', 'emf'])),
   concurrency: z.optional(z.int()),
+  // Validated by the registry's own schema, as the functions read it.
+  metrics: z.optional(z.unknown()),
+  findingLogLimit: z.optional(z.int()),
   audit: z.optional(
     z.strictObject({ every: z.optional(durationSeconds), memorySize: z.optional(z.int().check(z.gte(128))) }),
   ),
@@ -42,11 +50,12 @@ export const deploymentConfigSchema = z.strictObject({
   ),
   alarms: z.optional(
     z.strictObject({
-      staleNodeHeartbeats: z.optional(threshold),
-      clusterScanErrors: z.optional(threshold),
-      orphanedApiServerIdentities: z.optional(threshold),
-      deleteFailures: z.optional(threshold),
-      silentAfter: z.optional(durationSeconds),
+      staleNodeHeartbeats: z.optional(alarm),
+      clusterScanErrors: z.optional(alarm),
+      orphanedApiServerIdentities: z.optional(alarm),
+      auditorSilent: z.optional(alarmTiming),
+      apiServersBelowExpected: z.optional(alarmTiming),
+      deleteFailures: z.optional(alarm),
       perCluster: z.optional(z.boolean()),
     }),
   ),
@@ -54,6 +63,20 @@ export const deploymentConfigSchema = z.strictObject({
     z.strictObject({
       topicArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/))),
       emails: z.optional(z.array(z.email())),
+      criticalFindings: z.optional(z.boolean()),
+      slack: z.optional(
+        z.strictObject({
+          workspaceId: z.string().check(z.regex(/^[0-9A-Z]{1,255}$/, 'expected a Slack workspace id (T…)')),
+          channelId: z.string().check(z.regex(/^[A-Za-z0-9]{1,255}$/, 'expected a Slack channel id')),
+        }),
+      ),
+      teams: z.optional(
+        z.strictObject({
+          teamId: z.string().check(z.regex(UUID, 'expected the team id (a UUID)')),
+          channelId: z.string().check(z.minLength(1), z.maxLength(256)),
+          tenantId: z.string().check(z.regex(UUID, 'expected the tenant id (a UUID)')),
+        }),
+      ),
     }),
   ),
   network: z.optional(
@@ -128,6 +151,9 @@ export function deploymentFromContext(context: (key: string) => unknown): Deploy
 }
 
 const seconds = (s: number | undefined) => (s === undefined ? undefined : Duration.seconds(s));
+/** An alarm's period in seconds, as a Duration. */
+const withPeriod = <T extends { period?: number }>(a: T | undefined) =>
+  a && defined({ ...a, period: seconds(a.period) });
 const defined = <T extends object>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -144,6 +170,8 @@ export function stackPropsFor(config: DeploymentConfig): LeaseReaperStackProps {
     metricsNamespace: config.metricsNamespace,
     metricsSink: config.metricsSink,
     concurrency: config.concurrency,
+    metrics: config.metrics as LeaseReaperStackProps['metrics'],
+    findingLogLimit: config.findingLogLimit,
     audit:
       config.audit && defined({ every: seconds(config.audit.every), memorySize: config.audit.memorySize }),
     reap:
@@ -154,7 +182,17 @@ export function stackPropsFor(config: DeploymentConfig): LeaseReaperStackProps {
         policy: config.reap.policy as ReapPolicyInput | undefined,
         memorySize: config.reap.memorySize,
       }),
-    alarms: config.alarms && defined({ ...config.alarms, silentAfter: seconds(config.alarms.silentAfter) }),
+    alarms:
+      config.alarms &&
+      defined({
+        staleNodeHeartbeats: withPeriod(config.alarms.staleNodeHeartbeats),
+        clusterScanErrors: withPeriod(config.alarms.clusterScanErrors),
+        orphanedApiServerIdentities: withPeriod(config.alarms.orphanedApiServerIdentities),
+        auditorSilent: withPeriod(config.alarms.auditorSilent),
+        apiServersBelowExpected: withPeriod(config.alarms.apiServersBelowExpected),
+        deleteFailures: withPeriod(config.alarms.deleteFailures),
+        perCluster: config.alarms.perCluster,
+      }),
     notifications: config.notifications,
     network: config.network,
     fanOut: config.fanOut,

@@ -13,28 +13,24 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { MetricName } from '../shared/metrics/metric-names.ts';
+import type { AlarmPlan, AlarmScope, ResolvedAlarm } from './alarm-settings.ts';
 import type { LeaseMetrics } from './lease-metrics.ts';
-import type { AlarmThreshold } from './stack-props.ts';
 
 export interface FleetAlarmsProps {
   metrics: LeaseMetrics;
   topic: ITopic;
+  plan: AlarmPlan;
   auditFunction: IFunction;
-  reapFunction: IFunction;
-  reapPeriod: Duration;
-  silentAfter: Duration;
-  perCluster: boolean;
-  staleNodeHeartbeats: Required<AlarmThreshold>;
-  clusterScanErrors: Required<AlarmThreshold>;
-  orphanedApiServerIdentities: Required<AlarmThreshold>;
-  deleteFailures: Required<AlarmThreshold>;
+  auditEvery: Duration;
+  /** The reaper, when reaping is enabled (its alarms exist only then). */
+  reap?: { function: IFunction; every: Duration };
   fanOut?: StateMachine;
 }
 
 /**
- * The alarms an SRE is paged by, all to one SNS topic (alarm and recovery). A finding metric that is
- * missing is not an alarm — the "auditor silent" alarm is the one that watches for silence, with missing
- * data breaching.
+ * The alarms an SRE is paged by, all to one SNS topic (alarm and recovery). A finding alarm treats missing
+ * data as "ignore" (CloudWatch keeps the alarm's state): a failed or absent scan never reads as a recovery,
+ * and a recovery is a run that reports 0. Silence is the "auditor silent" alarm's, with missing data breaching.
  */
 export class FleetAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -45,66 +41,84 @@ export class FleetAlarms extends Construct {
     private readonly props: FleetAlarmsProps,
   ) {
     super(scope, id);
-    const { metrics } = props;
+    const { metrics, plan } = props;
 
-    this.add('StaleNodeHeartbeats-fleet', {
-      metric: metrics.fleetSum(MetricName.StaleNodeHeartbeats),
-      ...props.staleNodeHeartbeats,
-      description:
-        'Kubelets across the fleet stopped renewing their node leases while their Nodes still exist.',
+    this.finding(MetricName.StaleNodeHeartbeats, plan.staleNodeHeartbeats, {
+      fleet: 'Kubelets across the fleet stopped renewing their node leases while their Nodes still exist.',
+      cluster: (c) => `Kubelets in ${c} stopped renewing their node leases while their Nodes still exist.`,
     });
-    this.add('ClusterScanErrors-fleet', {
-      metric: metrics.fleetSum(MetricName.ClusterScanErrors),
-      ...props.clusterScanErrors,
-      description: 'Clusters could not be audited (credentials, network, API errors): see the audit logs.',
+    this.finding(MetricName.ClusterScanErrors, plan.clusterScanErrors, {
+      fleet: 'Clusters could not be audited (credentials, network, API errors): see the audit logs.',
+      cluster: (c) => `${c} could not be audited: see the audit logs for the error kind.`,
     });
-    this.add('OrphanedApiServerIdentities-fleet', {
-      metric: metrics.fleetSum(MetricName.OrphanedApiServerIdentities),
-      ...props.orphanedApiServerIdentities,
-      description:
-        'kube-apiserver identity leases expired long ago and were not garbage-collected: a stale control plane member.',
-    });
-    if (props.perCluster) {
-      for (const cluster of metrics.clusters) {
-        this.add(`StaleNodeHeartbeats-${cluster}`, {
-          metric: metrics.cluster(MetricName.StaleNodeHeartbeats, cluster),
-          ...props.staleNodeHeartbeats,
-          description: `Kubelets in ${cluster} stopped renewing their node leases.`,
-        });
-        this.add(`ClusterScanErrors-${cluster}`, {
-          metric: metrics.cluster(MetricName.ClusterScanErrors, cluster),
-          ...props.clusterScanErrors,
-          description: `${cluster} could not be audited: see the audit logs for the error kind.`,
-        });
-      }
+    this.finding(
+      MetricName.OrphanedApiServerIdentities,
+      { ...plan.orphanedApiServerIdentities, scope: 'fleet' },
+      {
+        fleet:
+          'kube-apiserver identity leases expired long ago and were not garbage-collected: a stale control plane member.',
+      },
+    );
+    for (const { cluster, expected } of plan.apiServersBelowExpected.clusters) {
+      this.add(`ApiServersBelowExpected-${cluster}`, {
+        metric: metrics.cluster(
+          MetricName.LiveApiServers,
+          cluster,
+          Stats.MAXIMUM,
+          plan.apiServersBelowExpected.period,
+        ),
+        ...plan.apiServersBelowExpected,
+        threshold: expected,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.IGNORE,
+        description: `${cluster} has fewer than ${expected} kube-apiservers renewing their identity leases.`,
+      });
     }
-    // The reaper publishes one run's totals for the whole fleet (it is never sharded).
-    this.add('DeleteFailures', {
-      metric: metrics.total(MetricName.DeleteFailures, Stats.SUM, props.reapPeriod),
-      ...props.deleteFailures,
-      description: 'Lease deletes the reaper was refused (403) or that failed after retries.',
-    });
-    // Every audit run publishes ClusterScanErrors (0 when all is well): no sample at all is silence.
+    // Every audit run publishes the ClusterScanErrors total (0 when all is well): no sample at all is silence.
+    // FILL turns each period without a sample into a real 0, so the alarm fires once N periods are empty.
+    // On the bare metric, missing periods are filled only when fewer real datapoints than N remain in the
+    // evaluation range (CloudWatch, "Configuring how CloudWatch alarms treat missing data"), and the last
+    // runs' samples keep it OK for several periods more: 5–7 minutes instead of 3.
     this.add('AuditorSilent', {
-      metric: metrics.total(MetricName.ClusterScanErrors, Stats.SAMPLE_COUNT, props.silentAfter),
+      metric: new MathExpression({
+        expression: 'FILL(samples, 0)',
+        usingMetrics: {
+          samples: metrics.total(MetricName.ClusterScanErrors, Stats.SAMPLE_COUNT, plan.auditorSilent.period),
+        },
+        period: plan.auditorSilent.period,
+        label: 'audit runs (samples of the ClusterScanErrors total)',
+      }),
+      ...plan.auditorSilent,
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.BREACHING,
       description: 'No audit metrics arrived: the audit is not running, failing, or cannot publish.',
     });
     this.add('AuditFunctionErrors', {
-      metric: props.auditFunction.metricErrors({ period: metrics.period, statistic: Stats.SUM }),
-      threshold: 1,
+      metric: props.auditFunction.metricErrors({ period: props.auditEvery, statistic: Stats.SUM }),
       evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      threshold: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
       description: 'Audit invocations failed outright (bad configuration, crash or timeout).',
     });
-    this.add('ReapFunctionErrors', {
-      metric: props.reapFunction.metricErrors({ period: props.reapPeriod, statistic: Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      description: 'A reap invocation failed outright (bad configuration or policy, crash or timeout).',
-    });
+    if (props.reap && plan.deleteFailures) {
+      // The reaper publishes one run's totals for the whole fleet (it is never sharded).
+      this.add('DeleteFailures', {
+        metric: metrics.total(MetricName.DeleteFailures, Stats.SUM, plan.deleteFailures.period),
+        ...plan.deleteFailures,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description: 'Lease deletes the reaper was refused (403) or that failed after retries.',
+      });
+      this.add('ReapFunctionErrors', {
+        metric: props.reap.function.metricErrors({ period: props.reap.every, statistic: Stats.SUM }),
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        threshold: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description: 'A reap invocation failed outright (bad configuration or policy, crash or timeout).',
+      });
+    }
     if (props.fanOut) {
       this.add('FanOutFailures', {
         metric: new MathExpression({
@@ -113,25 +127,59 @@ export class FleetAlarms extends Construct {
             failed: props.fanOut.metricFailed({ statistic: Stats.SUM }),
             timedOut: props.fanOut.metricTimedOut({ statistic: Stats.SUM }),
           },
-          period: metrics.period,
+          period: props.auditEvery,
           label: 'fan-out executions failed or timed out',
         }),
-        threshold: 1,
         evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        threshold: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
         description: 'The audit fan-out state machine failed or timed out.',
       });
     }
+  }
+
+  /**
+   * A finding metric's alarm(s): one per cluster, or one on the fleet total — never both, so one condition
+   * pages once. The fleet total is read with Maximum: a run's figure (under fan-out, the largest shard's).
+   */
+  private finding(
+    name: MetricName,
+    alarm: ResolvedAlarm & { scope: AlarmScope },
+    description: { fleet: string; cluster?: (cluster: string) => string },
+  ): void {
+    const common = {
+      ...alarm,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.IGNORE,
+    };
+    if (alarm.scope === 'fleet' || !description.cluster) {
+      this.add(`${name}-fleet`, {
+        ...common,
+        metric: this.props.metrics.total(name, Stats.MAXIMUM, alarm.period),
+        description: description.fleet,
+      });
+      return;
+    }
+    const perCluster = description.cluster;
+    for (const cluster of this.props.metrics.clusters)
+      this.add(`${name}-${cluster}`, {
+        ...common,
+        metric: this.props.metrics.cluster(name, cluster, Stats.MAXIMUM, alarm.period),
+        description: perCluster(cluster),
+      });
   }
 
   private add(
     name: string,
     spec: {
       metric: IMetric;
-      threshold: number;
       evaluationPeriods: number;
-      description: string;
+      datapointsToAlarm: number;
+      threshold: number;
       comparisonOperator?: ComparisonOperator;
-      treatMissingData?: TreatMissingData;
+      treatMissingData: TreatMissingData;
+      description: string;
     },
   ): void {
     const alarm = new Alarm(this, name, {
@@ -140,8 +188,9 @@ export class FleetAlarms extends Construct {
       metric: spec.metric,
       threshold: spec.threshold,
       evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.datapointsToAlarm,
       comparisonOperator: spec.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      treatMissingData: spec.treatMissingData,
     });
     const action = new SnsAction(this.props.topic);
     alarm.addAlarmAction(action);

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   type Alarm,
   AlarmStatusWidget,
@@ -19,6 +19,10 @@ const ALARMS_PER_WIDGET = 100;
 
 export interface FleetDashboardProps {
   metrics: LeaseMetrics;
+  /** What each cluster publishes (a line per cluster), and what only the fleet totals carry. */
+  published: { perCluster: readonly MetricName[]; fleet: readonly MetricName[] };
+  /** Under fan-out each shard publishes its own totals: the fleet's figure is their sum. */
+  fanOut: boolean;
   alarms: readonly Alarm[];
   auditFunction: IFunction;
   reapFunction: IFunction;
@@ -26,32 +30,68 @@ export interface FleetDashboardProps {
   reapLogs: ILogGroup;
 }
 
+/** How each metric reads on the dashboard. */
+const LABELS: Partial<Record<MetricName, string>> = {
+  [MetricName.StaleNodeHeartbeats]: 'Stale heartbeats',
+  [MetricName.OrphanedNodeLeases]: 'Orphaned node leases',
+  [MetricName.NodesWithoutLease]: 'Nodes without lease',
+  [MetricName.ExpiredApiServerIdentities]: 'Expired apiserver identities',
+  [MetricName.OrphanedApiServerIdentities]: 'Orphaned apiserver identities',
+  [MetricName.AbandonedLeases]: 'Abandoned leases',
+  [MetricName.ClusterScanErrors]: 'Clusters not audited',
+  [MetricName.LiveApiServers]: 'Live kube-apiservers',
+};
+const labelOf = (name: MetricName) => LABELS[name] ?? name;
+
 /**
- * The fleet on one page: totals, then one line per cluster (Metrics Insights: every cluster of a small
- * fleet, the highest 50 of a large one), the reaper's deletions, the functions' health, the alarms, and the
- * latest cluster errors and delete actions from the logs. Every widget stays inside CloudWatch's limits at
- * any fleet size (test/infra/dashboard-limits.test.ts).
+ * The current findings, from the audit's "lease finding" log lines (one per finding per run, shared/alerting):
+ * the latest line of each finding, those whose latest state is "resolved" dropped, critical first, then
+ * oldest. `rank` orders severities (critical 2, warning 1, info 0): Logs Insights sorts fields, not expressions.
+ */
+export const CURRENT_FINDINGS_QUERY = [
+  "filter message = 'lease finding'",
+  "fields cluster, type, namespace, name, state, severity, since, node, reason, strcontains(severity, 'critical') * 2 + strcontains(severity, 'warning') as rank",
+  'stats latest(state) as current, latest(severity) as sev, latest(rank) as sevRank, latest(since) as openSince, latest(node) as onNode, latest(reason) as why, max(@timestamp) as lastLogged by cluster, type, namespace, name',
+  "filter current != 'resolved'",
+  'sort sevRank desc, openSince asc',
+  'limit 1000',
+];
+
+/**
+ * The fleet on one page: the fleet's totals now, the current findings (Logs Insights), one line per cluster
+ * for what each cluster publishes (Metrics Insights: every cluster of a small fleet, the highest 50 of a large
+ * one), the totals over time, the reaper's deletions, the functions' health, the alarms, and the latest
+ * cluster errors and delete actions from the logs. Every widget stays inside CloudWatch's limits at any fleet
+ * size (test/infra/dashboard-limits.test.ts).
  */
 export class FleetDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: FleetDashboardProps) {
     super(scope, id);
-    const { metrics: m } = props;
+    const { metrics: m, published } = props;
     // Past TOP_CLUSTERS clusters a graph shows the highest ones, and says so.
     const top =
       m.shownClusters < m.clusters.length ? ` (top ${m.shownClusters} of ${m.clusters.length})` : '';
-    const perCluster = (title: string, name: MetricName) =>
+    const perCluster = (name: MetricName) =>
       new GraphWidget({
-        title: `${title}${top}`,
+        title: `${labelOf(name)}${top}`,
         left: [m.byCluster(name)],
         width: 12,
         height: 6,
         leftYAxis: { min: 0 },
       });
+    // A run's totals: Maximum is the run's figure; under fan-out, the shards' totals add up.
+    const total = (name: MetricName) =>
+      m.total(name, props.fanOut ? Stats.SUM : Stats.MAXIMUM).with({ label: labelOf(name) });
+    // ClusterScanErrors' total is always published (the auditor's heartbeat).
+    const totals = [...new Set([MetricName.ClusterScanErrors, ...published.fleet])];
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-fleet`,
+      // Open findings are logged at least once an hour (the audit's listing): a 3-hour window always
+      // holds the latest line of each, so the current-findings table is complete.
+      defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
       new TextWidget({
@@ -60,44 +100,38 @@ export class FleetDashboard extends Construct {
         height: 2,
       }),
     );
-    // "Fleet now": one widget per figure. A widget is one GetMetricData call, which takes one Metrics
-    // Insights query (GetMetricData, CloudWatch API Reference): past 10 clusters each figure is a query.
-    const now: [MetricName, string][] = [
-      [MetricName.StaleNodeHeartbeats, 'Stale heartbeats'],
-      [MetricName.OrphanedNodeLeases, 'Orphaned node leases'],
-      [MetricName.NodesWithoutLease, 'Nodes without lease'],
-      [MetricName.ExpiredApiServerIdentities, 'Expired apiserver identities'],
-      [MetricName.OrphanedApiServerIdentities, 'Orphaned apiserver identities'],
-      [MetricName.AbandonedLeases, 'Abandoned leases'],
-      [MetricName.ClusterScanErrors, 'Clusters not audited'],
-    ];
+    // "Fleet now": one widget per total, as many to a row as fit.
+    const width = Math.max(3, Math.floor(24 / totals.length));
     this.dashboard.addWidgets(
-      ...now.map(
-        ([name, label], i) =>
+      ...totals.map(
+        (name, i) =>
           new SingleValueWidget({
             ...(i === 0 ? { title: 'Fleet now' } : {}),
-            metrics: [m.fleetSum(name, label)],
-            // 24 columns: 4 + 4 + 4 + 3 + 3 + 3 + 3.
-            width: i < 3 ? 4 : 3,
+            metrics: [total(name)],
+            width,
             height: 4,
           }),
       ),
     );
     this.dashboard.addWidgets(
-      perCluster('Stale node heartbeats', MetricName.StaleNodeHeartbeats),
-      perCluster('Cluster scan errors', MetricName.ClusterScanErrors),
+      new LogQueryWidget({
+        title: 'Current findings (critical first)',
+        logGroupNames: [props.auditLogs.logGroupName],
+        queryLines: CURRENT_FINDINGS_QUERY,
+        width: 24,
+        height: 8,
+      }),
     );
+    const lines = published.perCluster.map(perCluster);
+    for (let i = 0; i < lines.length; i += 2) this.dashboard.addWidgets(...lines.slice(i, i + 2));
     this.dashboard.addWidgets(
-      perCluster('Orphaned node leases', MetricName.OrphanedNodeLeases),
-      perCluster('Nodes without a lease', MetricName.NodesWithoutLease),
-    );
-    this.dashboard.addWidgets(
-      perCluster('Live kube-apiservers', MetricName.LiveApiServers),
-      perCluster('Expired / orphaned apiserver identities', MetricName.ExpiredApiServerIdentities),
-    );
-    this.dashboard.addWidgets(
-      perCluster('Abandoned leases', MetricName.AbandonedLeases),
-      perCluster('Scan duration (ms)', MetricName.ScanDurationMs),
+      new GraphWidget({
+        title: 'Fleet totals',
+        left: totals.map(total),
+        width: 24,
+        height: 6,
+        leftYAxis: { min: 0 },
+      }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({

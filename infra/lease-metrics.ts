@@ -3,9 +3,6 @@ import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-clo
 import { ConfigError } from '../shared/errors.ts';
 import { CLUSTER_DIMENSION, type MetricName, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
 
-/** Metric math takes at most 10 metrics; past that, fleet-wide figures are Metrics Insights queries. */
-export const METRIC_MATH_LIMIT = 10;
-
 /**
  * A Metrics Insights query returns at most 500 series, an arbitrary 500 without ORDER BY (Metrics Insights
  * quotas, CloudWatch User Guide); per-cluster graphs show the clusters with the highest values, this many.
@@ -34,17 +31,25 @@ export class LeaseMetrics {
   }
 
   /** One cluster's value. Maximum: a run's figure, unchanged if two runs land in one period. */
-  cluster(name: MetricName, cluster: string, statistic: string = Stats.MAXIMUM): Metric {
+  cluster(
+    name: MetricName,
+    cluster: string,
+    statistic: string = Stats.MAXIMUM,
+    period: Duration = this.period,
+  ): Metric {
     return new Metric({
       namespace: this.namespace,
       metricName: name,
       dimensionsMap: { [CLUSTER_DIMENSION]: cluster, [STACK_DIMENSION]: this.stack },
       statistic,
-      period: this.period,
+      period,
     });
   }
 
-  /** The total a run publishes for the clusters it read (the fleet, or a fan-out shard): `Stack` only. */
+  /**
+   * The total a run publishes for the clusters it read (`Stack` only): the whole fleet, or under fan-out one
+   * shard, so Maximum is the largest shard's figure and Sum adds the shards of the runs in the period.
+   */
   total(name: MetricName, statistic: string = Stats.MAXIMUM, period: Duration = this.period): Metric {
     return new Metric({
       namespace: this.namespace,
@@ -53,28 +58,6 @@ export class LeaseMetrics {
       statistic,
       period,
     });
-  }
-
-  /**
-   * The fleet-wide sum of a per-cluster metric. Correct whether one invocation or many shards audited the
-   * fleet: up to 10 clusters it is metric math over each cluster's series; past that one Metrics Insights
-   * query over the schema (one series, whatever the number of clusters).
-   */
-  fleetSum(name: MetricName, label = `${name} (fleet)`): IMetric {
-    if (this.clusters.length <= METRIC_MATH_LIMIT) {
-      // Ids unique per metric: one graph or alarm may combine several of these expressions.
-      const prefix = name.charAt(0).toLowerCase() + name.slice(1);
-      const usingMetrics = Object.fromEntries(
-        this.clusters.map((c, i) => [`${prefix}${i}`, this.cluster(name, c)]),
-      );
-      return new MathExpression({
-        expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
-        usingMetrics,
-        label,
-        period: this.period,
-      });
-    }
-    return this.insights(`SELECT SUM(${name}) FROM ${this.schema()}`, label);
   }
 
   /** How many lines `byCluster` draws: every cluster, or the top ones of a large fleet. */

@@ -12,15 +12,16 @@ import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { MAX_CONFIG_BYTES } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
-import { parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
+import { type ClusterRegistry, parseClusterRegistry } from '../shared/fleet/cluster-registry.ts';
 import {
   MAX_REGISTRY_PARTS,
   registryParameterValues,
   STANDARD_PARAMETER_CHARS,
 } from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
-import { DEFAULT_METRICS_NAMESPACE, METRICS_STACK_ENV } from '../shared/metrics/metric-names.ts';
+import { DEFAULT_METRICS_NAMESPACE, METRICS_STACK_ENV, MetricName } from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
+import { type AlarmPlan, planAlarms } from './alarm-settings.ts';
 import { AuditFanOut } from './audit-fan-out.ts';
 import {
   clusterCredentialStatements,
@@ -28,10 +29,17 @@ import {
   EksAccessEntries,
 } from './cluster-access.ts';
 import { logEncryption, logRetentionFor, restrictGrantsToAwsServices } from './compliance.ts';
+import {
+  ChatChannels,
+  CriticalFindingsRule,
+  criticalFindingsRuleArn,
+  criticalFindingsRuleName,
+} from './finding-notifications.ts';
+import { FindingState } from './finding-state.ts';
 import { FleetAlarms } from './fleet-alarms.ts';
 import { FleetDashboard } from './fleet-dashboard.ts';
 import { FleetFunction, timeoutFor } from './fleet-function.ts';
-import { LeaseMetrics, METRIC_MATH_LIMIT } from './lease-metrics.ts';
+import { LeaseMetrics } from './lease-metrics.ts';
 import { policyChars } from './policy-size.ts';
 import type { LeaseReaperStackProps } from './stack-props.ts';
 
@@ -58,6 +66,10 @@ interface Settings {
   groups: { audit: string; reap: string };
   logRetention: RetentionDays;
   controlTower: boolean;
+  registry: ClusterRegistry;
+  alarms: AlarmPlan;
+  /** The EventBridge rule sending critical findings to the topic. */
+  criticalFindings: boolean;
 }
 
 /** Async events, and scheduled deliveries, older than a period are dropped: the next run replaces them. */
@@ -66,7 +78,8 @@ const maxEventAge = (every: Duration) => Duration.seconds(Math.min(21_600, Math.
 /**
  * lease-reaper on AWS: the fleet's registry in SSM, the audit and reap functions with their own
  * least-privilege roles, EventBridge Scheduler schedules (the reaper's disabled unless enabled), a Step
- * Functions fan-out for large fleets, EKS access entries, alarms to SNS and a dashboard.
+ * Functions fan-out for large fleets, EKS access entries, the audit's finding state (DynamoDB), alarms and
+ * critical findings to SNS (and optionally chat), and a dashboard.
  */
 export class LeaseReaperStack extends Stack {
   /** The registry, or the index of its parts when it does not fit one parameter. */
@@ -79,7 +92,11 @@ export class LeaseReaperStack extends Stack {
   readonly auditSchedule: Schedule;
   readonly reapSchedule: Schedule;
   readonly accessEntries: EksAccessEntries | undefined;
+  /** The audit's finding state between runs (DynamoDB). */
+  readonly findingState: FindingState;
   readonly topic: ITopic;
+  readonly criticalFindings: CriticalFindingsRule | undefined;
+  readonly chatChannels: ChatChannels | undefined;
   readonly alarms: FleetAlarms;
   readonly dashboard: FleetDashboard;
   /**
@@ -121,8 +138,12 @@ export class LeaseReaperStack extends Stack {
       ...(props.network ? { network: props.network } : {}),
     };
     const logs = logEncryption(this, props.compliance);
+    this.findingState = new FindingState(this, 'FindingState');
     this.auditFunction = new FleetFunction(this, 'Audit', {
       ...common,
+      // Only the audit keeps finding state and announces transitions.
+      statements: [...statements, ...this.findingState.statements()],
+      environment: { ...common.environment, ...this.findingState.environment() },
       job: 'audit',
       description: 'lease-reaper: audit the fleet’s leases and publish metrics',
       timeout: timeoutFor(settings.auditEvery),
@@ -182,9 +203,21 @@ export class LeaseReaperStack extends Stack {
 
     this.topic = props.notifications?.topicArn
       ? Topic.fromTopicArn(this, 'Topic', props.notifications.topicArn)
-      : this.encryptedTopic(settings.controlTower);
+      : this.encryptedTopic(settings);
     for (const email of props.notifications?.emails ?? [])
       this.topic.addSubscription(new EmailSubscription(email));
+    this.criticalFindings = settings.criticalFindings
+      ? new CriticalFindingsRule(this, 'CriticalFindings', { topic: this.topic })
+      : undefined;
+    const { slack, teams } = props.notifications ?? {};
+    this.chatChannels =
+      slack || teams
+        ? new ChatChannels(this, 'Chat', {
+            topic: this.topic,
+            ...(slack ? { slack } : {}),
+            ...(teams ? { teams } : {}),
+          })
+        : undefined;
 
     const metrics = new LeaseMetrics(
       settings.namespace,
@@ -195,23 +228,27 @@ export class LeaseReaperStack extends Stack {
     this.alarms = new FleetAlarms(this, 'Alarms', {
       metrics,
       topic: this.topic,
+      plan: settings.alarms,
       auditFunction: this.auditFunction.function,
-      reapFunction: this.reapFunction.function,
-      reapPeriod: settings.reapEvery,
-      silentAfter: props.alarms?.silentAfter ?? Duration.seconds(settings.auditEvery.toSeconds() * 3),
-      perCluster: props.alarms?.perCluster ?? settings.clusterNames.length <= METRIC_MATH_LIMIT,
-      staleNodeHeartbeats: { threshold: 1, evaluationPeriods: 2, ...props.alarms?.staleNodeHeartbeats },
-      clusterScanErrors: { threshold: 1, evaluationPeriods: 2, ...props.alarms?.clusterScanErrors },
-      orphanedApiServerIdentities: {
-        threshold: 1,
-        evaluationPeriods: 2,
-        ...props.alarms?.orphanedApiServerIdentities,
-      },
-      deleteFailures: { threshold: 1, evaluationPeriods: 1, ...props.alarms?.deleteFailures },
+      auditEvery: settings.auditEvery,
+      ...(settings.reapEnabled
+        ? { reap: { function: this.reapFunction.function, every: settings.reapEvery } }
+        : {}),
       ...(this.fanOut ? { fanOut: this.fanOut.stateMachine } : {}),
     });
     this.dashboard = new FleetDashboard(this, 'Dashboard', {
       metrics,
+      published: {
+        // LiveApiServers is published per cluster for the clusters that expect a number of apiservers.
+        perCluster: [
+          ...new Set([
+            ...settings.registry.metrics.perCluster,
+            ...(settings.alarms.apiServersBelowExpected.clusters.length ? [MetricName.LiveApiServers] : []),
+          ]),
+        ],
+        fleet: settings.registry.metrics.fleet,
+      },
+      fanOut: this.fanOut !== undefined,
       alarms: this.alarms.alarms,
       auditFunction: this.auditFunction.function,
       reapFunction: this.reapFunction.function,
@@ -224,7 +261,7 @@ export class LeaseReaperStack extends Stack {
       ...(settings.reapEnabled ? { reap: { kind: 'Group', name: settings.groups.reap } } : {}),
     });
     this.outputs(settings);
-    this.checkResourceCount(props, settings);
+    this.checkResourceCount(settings);
   }
 
   /** The statements reaching the clusters fit a role's inline policy, or the synth fails saying why. */
@@ -237,13 +274,18 @@ export class LeaseReaperStack extends Stack {
   }
 
   /** The stack fits CloudFormation's 500 resources, or the synth fails naming what grows with the fleet. */
-  private checkResourceCount(props: LeaseReaperStackProps, settings: Settings): void {
+  private checkResourceCount(settings: Settings): void {
     // +1: the AWS::CDK::Metadata resource the app adds at synth.
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length + 1;
     if (count <= RESOURCE_LIMIT) return;
     const entries = this.accessEntries?.entries.length ?? 0;
+    const { staleNodeHeartbeats, clusterScanErrors } = settings.alarms;
+    const perCluster = [staleNodeHeartbeats, clusterScanErrors].filter(
+      (a) => a.scope === 'perCluster',
+    ).length;
+    const alarms = perCluster ? `, ${perCluster} alarm${perCluster > 1 ? 's' : ''} per cluster` : '';
     throw new ConfigError(
-      `clusters: ${settings.clusterNames.length} clusters make ${count} CloudFormation resources (${entries} EKS access entries${props.alarms?.perCluster ? ', 2 alarms per cluster' : ''}), over the ${RESOURCE_LIMIT} a stack may declare; set eksAccess.createAccessEntries: false and create the access entries another way${props.alarms?.perCluster ? ', set alarms.perCluster: false' : ''}, or split the fleet across stacks`,
+      `clusters: ${settings.clusterNames.length} clusters make ${count} CloudFormation resources (${entries} EKS access entries${alarms}), over the ${RESOURCE_LIMIT} a stack may declare; set eksAccess.createAccessEntries: false and create the access entries another way${alarms ? ', set alarms.perCluster: false' : ''}, or split the fleet across stacks`,
     );
   }
 
@@ -252,7 +294,7 @@ export class LeaseReaperStack extends Stack {
    * schemas): bad configuration fails the synth, naming the field, not the first scheduled run.
    */
   private validate(props: LeaseReaperStackProps): { settings: Settings; document: string } {
-    const auditEvery = props.audit?.every ?? Duration.minutes(5);
+    const auditEvery = props.audit?.every ?? Duration.minutes(1);
     const reapEvery = props.reap?.every ?? Duration.hours(1);
     if (auditEvery.toSeconds() < 60 || auditEvery.toSeconds() % 60 !== 0)
       throw new ConfigError(
@@ -269,6 +311,8 @@ export class LeaseReaperStack extends Stack {
       metricsNamespace: namespace,
       metricsSink: props.metricsSink ?? 'cloudwatch',
       concurrency: props.concurrency ?? 8,
+      ...(props.metrics !== undefined ? { metrics: props.metrics } : {}),
+      ...(props.findingLogLimit !== undefined ? { findingLogLimit: props.findingLogLimit } : {}),
       ...(props.reap?.policy !== undefined ? { policy: props.reap.policy } : {}),
     };
     const parsed = parseClusterRegistry(registry, 'LeaseReaperStack props');
@@ -292,6 +336,11 @@ export class LeaseReaperStack extends Stack {
         },
         logRetention: logRetentionFor(props.logRetention, props.compliance?.controlTower ?? false),
         controlTower: props.compliance?.controlTower ?? false,
+        registry: parsed,
+        alarms: planAlarms(props, parsed, { auditEvery, reapEvery, reapEnabled }),
+        // Our own topic's policies can admit the rule; someone else's topic is opted in knowingly.
+        criticalFindings:
+          props.notifications?.criticalFindings ?? props.notifications?.topicArn === undefined,
       },
     };
   }
@@ -379,51 +428,73 @@ export class LeaseReaperStack extends Stack {
   }
 
   /**
-   * An encrypted, TLS-only topic this stack's alarms can publish to. `enforceSSL` writes a topic policy,
-   * which replaces SNS's default one: without an Allow for CloudWatch, every notification would be refused
-   * ("no resource-based policy allows the SNS:Publish action"). So the policy lets the CloudWatch service
-   * publish for this account's alarms named `<stack>-*` only (the confused-deputy conditions), and the key
-   * lets it encrypt the message under the same conditions (SNS: "Enable compatibility between event
-   * sources from AWS services and encrypted topics").
+   * An encrypted, TLS-only topic this stack's alarms (and its critical-findings rule) can publish to.
+   * `enforceSSL` writes a topic policy, which replaces SNS's default one: without an Allow for CloudWatch,
+   * every notification would be refused ("no resource-based policy allows the SNS:Publish action"). So the
+   * policy lets the CloudWatch service publish for this account's alarms named `<stack>-*` only, and
+   * EventBridge for this stack's one rule only (the confused-deputy conditions); the key lets each encrypt
+   * the message under the same conditions (SNS: "Enable compatibility between event sources from AWS
+   * services and encrypted topics").
    */
-  private encryptedTopic(controlTower: boolean): Topic {
-    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-    const conditions = {
-      StringEquals: { 'aws:SourceAccount': this.account },
-      ArnLike: {
-        'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${this.stackName}-*`,
+  private encryptedTopic(settings: Settings): Topic {
+    const publishers = [
+      {
+        sid: 'CloudWatchAlarmsPublish',
+        principal: new ServicePrincipal('cloudwatch.amazonaws.com'),
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${this.stackName}-*`,
+          },
+        },
       },
-    };
+      ...(settings.criticalFindings
+        ? [
+            {
+              sid: 'CriticalFindingsRulePublish',
+              principal: new ServicePrincipal('events.amazonaws.com'),
+              // The rule by its ARN, built from its fixed name: a reference would make the key depend on
+              // the rule, which depends on the topic, which depends on the key.
+              conditions: {
+                StringEquals: { 'aws:SourceAccount': this.account },
+                ArnEquals: { 'aws:SourceArn': criticalFindingsRuleArn(this) },
+              },
+            },
+          ]
+        : []),
+    ];
     const key = new Key(this, 'TopicKey', {
       description: 'lease-reaper alarm notifications',
       enableKeyRotation: true,
     });
-    if (controlTower) restrictGrantsToAwsServices(key);
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        effect: Effect.ALLOW,
-        principals: [cloudWatch],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions,
-      }),
-    );
+    if (settings.controlTower) restrictGrantsToAwsServices(key);
+    for (const { sid, principal, conditions } of publishers)
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.ALLOW,
+          principals: [principal],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions,
+        }),
+      );
     const topic = new Topic(this, 'Topic', {
       displayName: 'lease-reaper alarms',
       masterKey: key,
       enforceSSL: true,
     });
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        effect: Effect.ALLOW,
-        principals: [cloudWatch],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions,
-      }),
-    );
+    for (const { sid, principal, conditions } of publishers)
+      topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.ALLOW,
+          principals: [principal],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions,
+        }),
+      );
     return topic;
   }
 
@@ -441,6 +512,9 @@ export class LeaseReaperStack extends Stack {
       description: `map to Kubernetes group ${settings.groups.reap} when reaping`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'FindingStateTableName', { value: this.findingState.table.tableName });
+    if (this.criticalFindings)
+      new CfnOutput(this, 'CriticalFindingsRuleName', { value: criticalFindingsRuleName(this.stackName) });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
   }
 }

@@ -4,16 +4,27 @@ import type * as z from 'zod/mini';
 import type { clusterRegistrySchema } from '../shared/fleet/cluster-registry.ts';
 import type { reapPolicySchema } from '../shared/reap/reap-policy.ts';
 
+type RegistryInput = z.input<typeof clusterRegistrySchema>;
 /** A cluster as the functions' registry takes it (the same schema validates both). */
-export type RegistryClusterInput = z.input<typeof clusterRegistrySchema>['clusters'][number];
+export type RegistryClusterInput = RegistryInput['clusters'][number];
 /** The reap policy as the functions take it. */
 export type ReapPolicyInput = z.input<typeof reapPolicySchema>;
 
-/** When an alarm fires: the metric at or above `threshold` for `evaluationPeriods` audit periods in a row. */
-export interface AlarmThreshold {
-  threshold?: number;
+/**
+ * How an alarm evaluates its metric (PutMetricAlarm's fields): it fires when `datapointsToAlarm` of the last
+ * `evaluationPeriods` periods of `period` breach `threshold` ("M of N"). Every field is validated at synth,
+ * each error naming the field (infra/alarm-settings.ts).
+ */
+export interface AlarmSettings {
+  /** 10, 20 or 30 seconds (high-resolution metrics only), or whole minutes. */
+  period?: Duration;
   evaluationPeriods?: number;
+  /** M of the N `evaluationPeriods` (default: every one of them unless stated). */
+  datapointsToAlarm?: number;
+  threshold?: number;
 }
+/** An alarm whose threshold is fixed by what it means (no samples at all; fewer apiservers than expected). */
+export type AlarmTiming = Omit<AlarmSettings, 'threshold'>;
 
 /**
  * The stack's props mirror the functions' runtime configuration (the cluster registry and the reap policy,
@@ -29,9 +40,16 @@ export interface LeaseReaperStackProps extends StackProps {
   metricsSink?: 'cloudwatch' | 'emf';
   /** Clusters one invocation reads at once (default 8). */
   concurrency?: number;
+  /**
+   * Which metrics each cluster publishes and which only as fleet totals (the registry's `metrics`; default:
+   * per cluster what the per-cluster alarms watch). A metric an alarm watches must be published.
+   */
+  metrics?: RegistryInput['metrics'];
+  /** Findings logged one line each per cluster and run (the registry's `findingLogLimit`, default 50). */
+  findingLogLimit?: number;
 
   audit?: {
-    /** How often the fleet is audited (default 5 minutes); also the alarms' period. */
+    /** How often the fleet is audited (default 1 minute, the detection-latency budget's first term). */
     every?: Duration;
     memorySize?: number;
   };
@@ -45,21 +63,42 @@ export interface LeaseReaperStackProps extends StackProps {
     memorySize?: number;
   };
 
+  /**
+   * The alarms' evaluation (README "Alarms"). Defaults, for a 1-minute audit: stale heartbeats 30 s periods
+   * (high resolution), 1 of 2; scan errors 3 of 5 and orphaned identities 2 of 3 at 60 s; auditor silent
+   * 3 of 3 at 60 s; apiservers below expected 2 of 3 at 60 s. The 60-second periods follow a slower
+   * `audit.every`. Missing finding data never changes an alarm's state (a failed scan is not a recovery).
+   */
   alarms?: {
-    staleNodeHeartbeats?: AlarmThreshold;
-    clusterScanErrors?: AlarmThreshold;
-    orphanedApiServerIdentities?: AlarmThreshold;
-    /** Evaluated over the reap period. */
-    deleteFailures?: AlarmThreshold;
-    /** No audit metrics for this long is an alarm (default 3 audit periods). */
-    silentAfter?: Duration;
-    /** An alarm per cluster too (default: when the fleet has at most 10 clusters). */
+    staleNodeHeartbeats?: AlarmSettings;
+    clusterScanErrors?: AlarmSettings;
+    orphanedApiServerIdentities?: AlarmSettings;
+    /** No `ClusterScanErrors` sample in `datapointsToAlarm` of `evaluationPeriods` periods. */
+    auditorSilent?: AlarmTiming;
+    /** A cluster's `LiveApiServers` below its `expectedApiServers` (clusters that set it). */
+    apiServersBelowExpected?: AlarmTiming;
+    /** Only when reaping; evaluated over the reap period by default. */
+    deleteFailures?: AlarmSettings;
+    /**
+     * Stale heartbeats and scan errors alarmed per cluster instead of fleet-wide (default: when the fleet has
+     * at most 10 clusters); never both for one metric.
+     */
     perCluster?: boolean;
   };
   notifications?: {
     /** An existing topic; otherwise the stack creates an encrypted one. */
     topicArn?: string;
     emails?: string[];
+    /**
+     * An EventBridge rule sending each critical "Lease finding opened" event of this stack to the topic as a
+     * readable message (default: true when the stack creates the topic; with `topicArn`, that topic's
+     * policies must let EventBridge publish for the rule `<stack>-critical-findings`).
+     */
+    criticalFindings?: boolean;
+    /** AWS Chatbot: the alarm topic in a Slack channel (the workspace authorized in the Chatbot console). */
+    slack?: { workspaceId: string; channelId: string };
+    /** AWS Chatbot: the alarm topic in a Microsoft Teams channel (the team authorized in the Chatbot console). */
+    teams?: { teamId: string; channelId: string; tenantId: string };
   };
 
   /**

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
+import { findingAlertPorts } from '../commons/finding-alert-ports.ts';
 import { type FleetAuditDeps, type FleetAuditSummary, runFleetAudit } from '../commons/fleet-audit.ts';
 import { jsonLogger } from '../commons/logger.ts';
 import { runDeadline } from '../commons/run-deadline.ts';
@@ -20,6 +21,7 @@ export function auditFunction(deps: FleetAuditDeps) {
     const summary = await runFleetAudit(deps, {
       ...(subset ? { subset } : {}),
       signal: deadline,
+      publishSignal: signal,
     });
     deps.log.log('info', 'fleet audited', { ...summary, perCluster: undefined });
     return summary;
@@ -41,6 +43,7 @@ export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
       connector: new ClusterConnector(),
       cloudWatch: await cloudWatchClient(),
       log: jsonLogger(),
+      ...findingAlertPorts(process.env),
     };
     return auditFunction(deps)(event, context, opts);
   },

@@ -4,17 +4,19 @@ import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import type { PublishResult } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
+import { METRICS_STACK_ENV } from '../../shared/metrics/metric-names.ts';
 import { connectFleet } from './connect-fleet.ts';
+import { type FindingAlertDeps, type FindingAlertsSummary, trackFindings } from './finding-alerts.ts';
 import type { Logger } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
-export interface FleetAuditDeps extends MetricsDeps {
+export interface FleetAuditDeps extends MetricsDeps, Omit<FindingAlertDeps, 'log' | 'stack'> {
   registry: ClusterRegistry;
   connector: ClusterConnector;
   log: Logger;
 }
 
-export interface FleetAuditSummary {
+export interface FleetAuditSummary extends FindingAlertsSummary {
   clusters: number;
   failedClusters: number;
   findings: number;
@@ -23,13 +25,24 @@ export interface FleetAuditSummary {
 }
 
 /**
- * The scheduled audit: connect to every cluster (or the subset named), audit them concurrently, publish
- * metrics, log one summary line per cluster. A cluster that fails is a metric and a log line, never the
- * end of the run; a metrics failure is logged and counted, never hides the audit result.
+ * The scheduled audit: connect to every cluster (or the subset named), audit them concurrently, log one
+ * summary line per cluster and one line per finding, keep the finding state and announce its transitions
+ * (when the deps have a state store and an event sink), publish metrics. A cluster that fails is a metric
+ * and a log line, never the end of the run, and its last stored finding counts are published again; a
+ * state, event or metrics failure is logged and counted, never hides the audit result.
  */
 export async function runFleetAudit(
   deps: FleetAuditDeps,
-  options: { subset?: readonly string[]; signal?: AbortSignal },
+  options: {
+    subset?: readonly string[];
+    /** Stops the reading of clusters (the run deadline, 10 s before the Lambda's). */
+    signal?: AbortSignal;
+    /**
+     * Bounds what comes after: state, events and metrics (middy's early timeout). Not the read deadline:
+     * a run that hit it must still publish ClusterScanErrors, or a slow cluster reads as silence.
+     */
+    publishSignal?: AbortSignal;
+  },
 ): Promise<FleetAuditSummary> {
   const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
   const audited = await auditClusters(fleet.targets, {
@@ -42,10 +55,12 @@ export async function runFleetAudit(
 
   for (const r of results) {
     if (r.status === 'ok') {
+      // Every count, published or not as a metric: Logs Insights reads them from here.
       deps.log.log('info', 'cluster audited', {
         cluster: r.cluster,
         findings: r.audit.findings.length,
         counts: r.audit.counts.findings,
+        nodeLeases: r.audit.counts.byKind.nodeHeartbeat,
         liveApiServers: r.audit.counts.liveApiServers,
         clock: r.clock,
         durationMs: r.stats.durationMs,
@@ -59,7 +74,21 @@ export async function runFleetAudit(
     }
   }
 
-  const published = await publishMetrics(deps, fleetMetrics(results), options.signal);
+  const stack = deps.stack ?? process.env[METRICS_STACK_ENV];
+  const alerts = await trackFindings({ ...deps, ...(stack ? { stack } : {}) }, results, {
+    findingLogLimit: deps.registry.findingLogLimit,
+    concurrency: deps.registry.concurrency,
+    ...(options.publishSignal ? { signal: options.publishSignal } : {}),
+  });
+
+  const points = fleetMetrics(results, [], {
+    selection: deps.registry.metrics,
+    liveApiServerClusters: new Set(
+      deps.registry.clusters.filter((c) => c.expectedApiServers !== undefined).map((c) => c.name),
+    ),
+    carried: alerts.carried,
+  });
+  const published = await publishMetrics(deps, points, options.publishSignal);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   const { errors: _errors, ...metrics } = published;
   return {
@@ -67,6 +96,7 @@ export async function runFleetAudit(
     failedClusters: results.filter((r) => r.status === 'error').length,
     findings: results.reduce((n, r) => n + (r.status === 'ok' ? r.audit.findings.length : 0), 0),
     metrics,
+    ...alerts.summary,
     perCluster: results.map((r) =>
       r.status === 'ok'
         ? { cluster: r.cluster, status: 'ok', findings: r.audit.findings.length }

@@ -1,6 +1,7 @@
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
+import { MetricName } from '../../shared/metrics/metric-names.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { connectFleet } from './connect-fleet.ts';
@@ -35,13 +36,21 @@ export interface FleetReapSummary {
   }[];
 }
 
+const REAP_METRICS = [MetricName.LeasesDeleted, MetricName.DeleteConflicts, MetricName.DeleteFailures];
+
 /**
  * The scheduled reap: connect, then audit → plan → execute per cluster under the policy (dry-run unless the
  * policy says `dryRun: false`). One JSON line per delete action, one per cluster; deletion metrics.
  */
 export async function runFleetReap(
   deps: FleetReapDeps,
-  options: { subset?: readonly string[]; signal?: AbortSignal },
+  options: {
+    subset?: readonly string[];
+    /** Stops the reading and deleting (the run deadline, 10 s before the Lambda's). */
+    signal?: AbortSignal;
+    /** Bounds the publishing of metrics: not the read deadline, which a slow run may have passed. */
+    publishSignal?: AbortSignal;
+  },
 ): Promise<FleetReapSummary> {
   const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
   if (deps.policy.dryRun)
@@ -85,7 +94,12 @@ export async function runFleetReap(
     }
   }
   const executions = results.flatMap((r) => (r.status === 'error' ? [] : [r.execution]));
-  const published = await publishMetrics(deps, fleetMetrics([], executions), options.signal);
+  // Per cluster only what the registry asks for (none by default: the DeleteFailures alarm watches the
+  // total, and each cluster's counts are in its `cluster reaped` line); the totals always.
+  const points = fleetMetrics([], executions, {
+    selection: { perCluster: deps.registry.metrics.perCluster, fleet: REAP_METRICS },
+  });
+  const published = await publishMetrics(deps, points, options.publishSignal);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   return {
     dryRun: deps.policy.dryRun,

@@ -21,6 +21,7 @@ export function reapFunction(deps: FleetReapDeps) {
     const summary = await runFleetReap(deps, {
       ...(subset ? { subset } : {}),
       signal: deadline,
+      publishSignal: signal,
     });
     deps.log.log('info', 'fleet reaped', { ...summary, perCluster: undefined });
     return summary;

@@ -33,4 +33,9 @@ export interface FindingEventDetail {
   node?: string;
   /** Resolved events: the run that no longer saw it. */
   resolvedAt?: string;
+  /**
+   * Set on an "opened" event for a finding already open that became more severe (a stale heartbeat
+   * turning critical after 5 min): rules on critical openings then see it. Its `since` is the original.
+   */
+  escalatedFrom?: Severity;
 }

@@ -3,7 +3,7 @@ import type { AuditPolicy } from './audit-policy.ts';
 import { type Finding, type FindingType, findingTypes, type LeaseKind, severityRank } from './findings.ts';
 import { leaseKind } from './lease-kind.ts';
 import { leaseTiming, readLeaseShape } from './lease-shape.ts';
-import { duplicateHostnameFindings, identityFinding } from './rules/apiserver-identities.ts';
+import { duplicateHostnameFindings, identityFinding, isLiveApiServer } from './rules/apiserver-identities.ts';
 import { leaderFinding } from './rules/leader-leases.ts';
 import {
   nodeHeartbeatFindings,
@@ -25,7 +25,7 @@ export interface AuditCounts {
   /** Undefined when Pods were not listed. */
   pods: number | undefined;
   byKind: Record<LeaseKind, number>;
-  /** Identity leases that have not expired: the apiservers alive now. */
+  /** Identity leases renewed within the policy's live window (60 s): the apiservers running now. */
   liveApiServers: number;
   findings: Record<FindingType, number>;
 }
@@ -47,6 +47,7 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
   const findings: Finding[] = [];
   const livePodNames = input.pods ? new Set(input.pods.map((p) => p.name)) : undefined;
   const liveIdentities: LeaseRecord[] = [];
+  let liveApiServers = 0;
   const byKind: Record<LeaseKind, number> = {
     nodeHeartbeat: 0,
     apiServerIdentity: 0,
@@ -78,7 +79,11 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     if (kind === 'apiServerIdentity') {
       const finding = identityFinding(lease, timing, nowMs, policy);
       if (finding) findings.push(finding);
-      else liveIdentities.push(lease);
+      else {
+        // Not expired (so checked for duplicate hosts), but counted live only when recently renewed.
+        liveIdentities.push(lease);
+        if (isLiveApiServer(timing, nowMs, policy)) liveApiServers++;
+      }
       continue;
     }
     const finding = leaderFinding(lease, kind, timing, nowMs, policy, livePodNames);
@@ -125,7 +130,7 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
       nodes: input.nodes.length,
       pods: input.pods?.length,
       byKind,
-      liveApiServers: liveIdentities.length,
+      liveApiServers,
       findings: counted,
     },
     findings,

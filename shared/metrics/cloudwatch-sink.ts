@@ -1,7 +1,7 @@
 // Types only: the SDK loads on first use, not at module init (cold start).
 import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { MetricPoint } from './fleet-metrics.ts';
-import { CLUSTER_DIMENSION } from './metric-names.ts';
+import { CLUSTER_DIMENSION, HIGH_RESOLUTION_METRICS } from './metric-names.ts';
 
 /** PutMetricData's limits: 1,000 datums and 1 MB per request. We stay under the size with room to spare. */
 export const MAX_DATUMS_PER_CALL = 1000;
@@ -45,6 +45,8 @@ export function toDatum(
     Value: point.value,
     Timestamp: timestamp,
     ...(dimensions.length > 0 ? { Dimensions: dimensions } : {}),
+    // 1-second storage, so the alarm on it can use a 30-second period (HIGH_RESOLUTION_METRICS).
+    ...(HIGH_RESOLUTION_METRICS.has(point.name) ? { StorageResolution: 1 } : {}),
   };
 }
 

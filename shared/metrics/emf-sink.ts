@@ -1,12 +1,13 @@
 import type { PublishResult } from './cloudwatch-sink.ts';
 import type { MetricPoint } from './fleet-metrics.ts';
-import { CLUSTER_DIMENSION } from './metric-names.ts';
+import { CLUSTER_DIMENSION, HIGH_RESOLUTION_METRICS } from './metric-names.ts';
 
 /**
  * CloudWatch Embedded Metric Format: metrics as structured log lines that CloudWatch Logs turns into
  * metrics — no API call, so it works from a VPC Lambda with no NAT or monitoring endpoint. One line per
  * cluster (dimension `Cluster`) and one for the fleet totals (no dimension); both also carry the fixed
- * dimensions given (the deployed stack's `Stack`).
+ * dimensions given (the deployed stack's `Stack`). HIGH_RESOLUTION_METRICS carry `StorageResolution: 1`,
+ * as their PutMetricData datums do.
  */
 export function emfLines(
   namespace: string,
@@ -30,7 +31,11 @@ export function emfLines(
           {
             Namespace: namespace,
             Dimensions: [cluster === undefined ? fixed : [CLUSTER_DIMENSION, ...fixed]],
-            Metrics: group.map((p) => ({ Name: p.name, Unit: p.unit })),
+            Metrics: group.map((p) => ({
+              Name: p.name,
+              Unit: p.unit,
+              ...(HIGH_RESOLUTION_METRICS.has(p.name) ? { StorageResolution: 1 } : {}),
+            })),
           },
         ],
       },

@@ -108,6 +108,77 @@ describe('the alarm topic’s key policy', () => {
   });
 });
 
+/**
+ * The critical-findings rule delivers only if EventBridge may publish to the topic and use its key for that
+ * rule (EventBridge User Guide, "Using resource-based policies for Amazon EventBridge": Amazon SNS
+ * permissions, encrypted topics). The policies name the rule by the ARN its fixed name gives it.
+ */
+describe('the critical-findings rule’s access to the topic and its key', () => {
+  const rule = only(template, 'AWS::Events::Rule', () => true).Properties;
+  const ruleArn = (name: string, account = ACCOUNT) => `arn:aws:events:${REGION}:${account}:rule/${name}`;
+  const fromRule = (
+    action: string,
+    resource: string,
+    context: Partial<Request['context']> = {},
+  ): Request => ({
+    principal: { service: 'events.amazonaws.com' },
+    action,
+    resource,
+    context: {
+      'aws:SourceAccount': ACCOUNT,
+      'aws:SourceArn': ruleArn(rule.Name as string),
+      'aws:SecureTransport': true,
+      ...context,
+    } as Request['context'],
+  });
+
+  it('targets the topic, and is the rule the policies name', () => {
+    expect(rule.Name).toBe('LeaseReaper-critical-findings');
+    expect((rule.Targets as { Arn: unknown }[]).map((t) => t.Arn)).toEqual([{ Ref: topicId }]);
+  });
+
+  it('lets EventBridge publish for this rule and encrypt the message with the topic’s key', () => {
+    expect(evaluate(topicPolicy, fromRule('sns:Publish', TOPIC_ARN))).toBe('allow');
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
+      expect([action, evaluate(keyPolicy, fromRule(action, KEY_ARN))]).toEqual([action, 'allow']);
+  });
+
+  it('refuses any other rule, another account’s rule, and a publish without TLS', () => {
+    for (const context of [
+      { 'aws:SourceArn': ruleArn('LeaseReaper-other') },
+      { 'aws:SourceArn': ruleArn(rule.Name as string, '999999999999'), 'aws:SourceAccount': '999999999999' },
+      { 'aws:SourceAccount': '999999999999' },
+    ]) {
+      expect(evaluate(topicPolicy, fromRule('sns:Publish', TOPIC_ARN, context))).toBe('implicit-deny');
+      expect(evaluate(keyPolicy, fromRule('kms:GenerateDataKey', KEY_ARN, context))).toBe('implicit-deny');
+    }
+    expect(evaluate(topicPolicy, fromRule('sns:Publish', TOPIC_ARN, { 'aws:SecureTransport': false }))).toBe(
+      'explicit-deny',
+    );
+  });
+
+  it('gives EventBridge nothing else, and CloudWatch nothing through the rule’s statements', () => {
+    for (const action of ['sns:Subscribe', 'sns:SetTopicAttributes'])
+      expect(evaluate(topicPolicy, fromRule(action, TOPIC_ARN))).toBe('implicit-deny');
+    for (const action of ['kms:Encrypt', 'kms:CreateGrant', 'kms:ScheduleKeyDeletion'])
+      expect(evaluate(keyPolicy, fromRule(action, KEY_ARN))).toBe('implicit-deny');
+    const cloudWatch = {
+      ...fromRule('sns:Publish', TOPIC_ARN),
+      principal: { service: 'cloudwatch.amazonaws.com' },
+    };
+    expect(evaluate(topicPolicy, cloudWatch)).toBe('implicit-deny');
+  });
+
+  it('is really evaluated: without the rule’s statements EventBridge is refused', () => {
+    const without = (policy: { Statement: Statement[] }) => ({
+      Statement: policy.Statement.filter((s) => s.Sid !== 'CriticalFindingsRulePublish'),
+    });
+    expect(without(topicPolicy).Statement.length).toBe(topicPolicy.Statement.length - 1);
+    expect(evaluate(without(topicPolicy), fromRule('sns:Publish', TOPIC_ARN))).toBe('implicit-deny');
+    expect(evaluate(without(keyPolicy), fromRule('kms:GenerateDataKey', KEY_ARN))).toBe('implicit-deny');
+  });
+});
+
 describe('the evaluator', () => {
   it('is really evaluating: the topic policy the stack used to write (Deny only) refuses the alarm', () => {
     const denyOnly = { Statement: topicPolicy.Statement.filter((s) => s.Effect === 'Deny') };

@@ -22,7 +22,9 @@ const schemas = CfnSchemas.load();
  * only these). A regional principal or an endpoint name must end in `${AWS::URLSuffix}` instead.
  */
 const GLOBAL_SERVICE_PRINCIPALS = new Set(
-  ['lambda', 'states', 'scheduler', 'cloudwatch'].map((s) => `${s}.amazonaws.com`),
+  // events: the critical-findings rule's publisher (aws-cdk-lib's region facts: events.amazonaws.com in
+  // every partition, China included).
+  ['lambda', 'states', 'scheduler', 'cloudwatch', 'events'].map((s) => `${s}.amazonaws.com`),
 );
 
 interface Case {

@@ -2,9 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it, vi } from 'vitest';
+import { CURRENT_FINDINGS_QUERY } from '../../infra/fleet-dashboard.ts';
+import type { LeaseReaperStackProps, RegistryClusterInput } from '../../infra/stack-props.ts';
+import { FINDING_EVENT_BUS_ENV } from '../../shared/alerting/finding-event.ts';
+import { STATE_TABLE_ENV } from '../../shared/alerting/state-table.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { MetricName } from '../../shared/metrics/metric-names.ts';
+import { resolveValue } from './iam-policy.ts';
 import { eksFleet, only, resources, synth } from './support.ts';
 
 // The first synthesis of a file (asset staging of the project) can take a minute on a busy machine.
@@ -26,7 +31,7 @@ describe('the functions', () => {
     for (const fn of [audit, reap]) {
       expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
-    expect(audit.Timeout).toBe(270); // 5-minute schedule: ends before the next run
+    expect(audit.Timeout).toBe(60); // 1-minute schedule: Lambda's 60 s floor of this stack
     expect(reap.Timeout).toBe(900); // hourly: Lambda's 15-minute maximum
     expect(audit.ReservedConcurrentExecutions).toBeUndefined();
     expect(reap.ReservedConcurrentExecutions).toBe(1);
@@ -39,7 +44,7 @@ describe('the functions', () => {
       r.Properties,
     ]);
     expect(Object.fromEntries(configs)).toEqual({
-      audit: expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 }),
+      audit: expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
       reap: expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 }),
     });
   });
@@ -56,19 +61,24 @@ describe('the functions', () => {
       Tier: 'Standard',
       Name: '/lease-reaper/LeaseReaper/registry',
     });
-    for (const job of ['Audit', 'Reap'] as const) {
-      expect(lambdaOf(template, job).Environment).toEqual({
-        Variables: {
-          NODE_OPTIONS: '--max-semi-space-size=4',
-          LEASE_REAPER_CLUSTERS_PARAMETER: {
-            Ref: stack.getLogicalId(stack.registryParameter.node.defaultChild as never),
-          },
-          LEASE_REAPER_REGISTRY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/),
-          // The stack's name, the Stack dimension of every metric the function publishes.
-          LEASE_REAPER_METRICS_STACK: 'LeaseReaper',
-        },
-      });
-    }
+    const shared = {
+      NODE_OPTIONS: '--max-semi-space-size=4',
+      LEASE_REAPER_CLUSTERS_PARAMETER: {
+        Ref: stack.getLogicalId(stack.registryParameter.node.defaultChild as never),
+      },
+      LEASE_REAPER_REGISTRY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // The stack's name, the Stack dimension of every metric the function publishes.
+      LEASE_REAPER_METRICS_STACK: 'LeaseReaper',
+    };
+    expect(lambdaOf(template, 'Reap').Environment).toEqual({ Variables: shared });
+    // The audit alone keeps finding state (the table the stack creates) and puts events on the default bus.
+    expect(lambdaOf(template, 'Audit').Environment).toEqual({
+      Variables: {
+        ...shared,
+        [STATE_TABLE_ENV]: { Ref: stack.getLogicalId(stack.findingState.table.node.defaultChild as never) },
+        [FINDING_EVENT_BUS_ENV]: 'default',
+      },
+    });
   });
 
   it('store a fleet too large for a text parameter gzipped, which the functions decode', async () => {
@@ -132,14 +142,14 @@ describe('the functions', () => {
 });
 
 describe('the schedules', () => {
-  it('audit every 5 minutes and reap hourly, the reap schedule disabled by default', () => {
+  it('audit every minute and reap hourly, the reap schedule disabled by default', () => {
     const { template } = synth();
     const schedules = resources(template, 'AWS::Scheduler::Schedule').map(([id, s]) => [id, s.Properties]);
     const audit = schedules.find(([id]) => String(id).startsWith('AuditSchedule'))?.[1];
     const reap = schedules.find(([id]) => String(id).startsWith('ReapSchedule'))?.[1];
 
     expect(audit).toMatchObject({
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^AuditFunction/), 'Arn'] }, Input: '{}' },
@@ -187,10 +197,36 @@ describe('the schedules', () => {
 });
 
 describe('least privilege', () => {
-  it('grants each function exactly: the registry, the named clusters, roles and secrets, metrics in its namespace, its logs', () => {
+  it('grants each function exactly: the registry, the named clusters, roles and secrets, the audit its finding state and events, metrics in its namespace, its logs', () => {
     const { template, stack } = synth();
     const registryRef = stack.getLogicalId(stack.registryParameter.node.defaultChild as never);
-    for (const role of ['Audit', 'Reap']) {
+    const tableId = stack.getLogicalId(stack.findingState.table.node.defaultChild as never);
+    // The audit alone reads and conditionally writes its clusters' state items (no Query, Scan or delete),
+    // and puts events on the default bus as source lease-reaper only.
+    const alerting = {
+      Audit: [
+        {
+          Sid: 'FindingStateReadWrite',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+        {
+          Sid: 'PutFindingEvents',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:123456789012:event-bus/default'],
+            ],
+          },
+          Condition: { StringEquals: { 'events:source': 'lease-reaper' } },
+        },
+      ],
+      Reap: [],
+    };
+    for (const role of ['Audit', 'Reap'] as const) {
       const statements = policyOf(template, role);
       expect(statements).toEqual([
         {
@@ -253,6 +289,7 @@ describe('least privilege', () => {
           // A partial ARN (no random suffix) only matches with the six-character wildcard.
           Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lease-reaper/onprem-dc1-??????',
         },
+        ...alerting[role],
         {
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -461,118 +498,258 @@ describe('alarms', () => {
     }
   });
 
-  it('per cluster and fleet-wide for a small fleet: stale heartbeats, scan errors, orphaned identities, deletes, silence', () => {
-    const { template } = synth();
-    const names = resources(template, 'AWS::CloudWatch::Alarm')
-      .map(([, a]) => a.Properties.AlarmName)
-      .sort();
-    expect(names).toEqual(
+  /** Each alarm by its name without the stack's prefix, with what decides when it fires. */
+  const alarmsOf = (template: ReturnType<typeof synth>['template']) =>
+    Object.fromEntries(
+      resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => {
+        const p = a.Properties;
+        // A metric-math alarm: its one metric and its expression.
+        const queries = (p.Metrics ?? []) as {
+          Expression?: string;
+          Period?: number;
+          MetricStat?: { Metric: { MetricName: string; Dimensions: unknown }; Stat: string; Period: number };
+        }[];
+        const stat = queries.find((q) => q.MetricStat)?.MetricStat;
+        const expression = queries.find((q) => q.Expression);
+        return [
+          String(p.AlarmName).replace(/^LeaseReaper-/, ''),
+          {
+            ...(expression ? { Expression: expression.Expression } : {}),
+            MetricName: p.MetricName ?? stat?.Metric.MetricName,
+            Dimensions: p.Dimensions ?? stat?.Metric.Dimensions,
+            Statistic: p.Statistic ?? stat?.Stat,
+            Period: p.Period ?? expression?.Period ?? stat?.Period,
+            EvaluationPeriods: p.EvaluationPeriods,
+            DatapointsToAlarm: p.DatapointsToAlarm,
+            Threshold: p.Threshold,
+            ComparisonOperator: p.ComparisonOperator,
+            TreatMissingData: p.TreatMissingData,
+          },
+        ];
+      }),
+    );
+  const cluster = (name: string) => [
+    { Name: 'Cluster', Value: name },
+    { Name: 'Stack', Value: 'LeaseReaper' },
+  ];
+  const fleet = [{ Name: 'Stack', Value: 'LeaseReaper' }];
+  /** Findings: at or above the threshold; a missing datapoint keeps the state (never reads as recovery). */
+  const finding = { ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore' };
+
+  it('for a small fleet: stale heartbeats and scan errors per cluster, orphaned identities fleet-wide, silence, audit errors — each with its evaluation', () => {
+    const alarms = alarmsOf(synth().template);
+    const clusters = ['onprem-dc1', 'partner', 'prod-eu', 'staging-eu'];
+    expect(Object.keys(alarms).sort()).toEqual(
       [
         'AuditFunctionErrors',
         'AuditorSilent',
-        'ClusterScanErrors-fleet',
-        'ClusterScanErrors-onprem-dc1',
-        'ClusterScanErrors-partner',
-        'ClusterScanErrors-prod-eu',
-        'ClusterScanErrors-staging-eu',
-        'DeleteFailures',
+        ...clusters.map((c) => `ClusterScanErrors-${c}`),
         'OrphanedApiServerIdentities-fleet',
-        'ReapFunctionErrors',
-        'StaleNodeHeartbeats-fleet',
-        'StaleNodeHeartbeats-onprem-dc1',
-        'StaleNodeHeartbeats-partner',
-        'StaleNodeHeartbeats-prod-eu',
-        'StaleNodeHeartbeats-staging-eu',
-      ].map((n) => `LeaseReaper-${n}`),
+        ...clusters.map((c) => `StaleNodeHeartbeats-${c}`),
+      ].sort(),
     );
-
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-prod-eu',
-      Namespace: 'LeaseReaper',
-      MetricName: MetricName.StaleNodeHeartbeats,
-      Dimensions: [
-        { Name: 'Cluster', Value: 'prod-eu' },
-        { Name: 'Stack', Value: 'LeaseReaper' },
-      ],
+    for (const c of clusters) {
+      // High resolution: 30-second periods, one breaching datapoint of two periods.
+      expect(alarms[`StaleNodeHeartbeats-${c}`]).toEqual({
+        MetricName: MetricName.StaleNodeHeartbeats,
+        Dimensions: cluster(c),
+        Statistic: 'Maximum',
+        Period: 30,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 1,
+        Threshold: 1,
+        ...finding,
+      });
+      expect(alarms[`ClusterScanErrors-${c}`]).toEqual({
+        MetricName: MetricName.ClusterScanErrors,
+        Dimensions: cluster(c),
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ...finding,
+      });
+    }
+    expect(alarms['OrphanedApiServerIdentities-fleet']).toEqual({
+      MetricName: MetricName.OrphanedApiServerIdentities,
+      Dimensions: fleet,
       Statistic: 'Maximum',
-      Period: 300,
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
       Threshold: 1,
+      ...finding,
+    });
+    // Every run publishes the ClusterScanErrors total: 3 minutes without a sample (each filled as a real 0) is
+    // silence.
+    expect(alarms.AuditorSilent).toEqual({
+      Expression: 'FILL(samples, 0)',
+      MetricName: MetricName.ClusterScanErrors,
+      Dimensions: fleet,
+      Statistic: 'SampleCount',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(alarms.AuditFunctionErrors).toMatchObject({
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 60,
       EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('never watch one metric both per cluster and fleet-wide, whatever the fleet and settings', () => {
+    const cases: Partial<LeaseReaperStackProps>[] = [
+      {},
+      { clusters: eksFleet(11) },
+      { alarms: { perCluster: false } },
+      { clusters: eksFleet(11), alarms: { perCluster: true } },
+      { metrics: { perCluster: [MetricName.ClusterScanErrors] } },
+    ];
+    for (const props of cases) {
+      const byMetric = new Map<string, Set<string>>();
+      for (const alarm of Object.values(alarmsOf(synth(props).template))) {
+        // The silence alarm counts samples of the scan-error total: a different condition.
+        if (alarm.Statistic === 'SampleCount' || alarm.MetricName === 'Errors') continue;
+        const scope = (alarm.Dimensions as { Name: string }[]).some((d) => d.Name === 'Cluster')
+          ? 'cluster'
+          : 'fleet';
+        const scopes = byMetric.get(String(alarm.MetricName)) ?? new Set();
+        byMetric.set(String(alarm.MetricName), scopes.add(scope));
+      }
+      for (const [metric, scopes] of byMetric)
+        expect([metric, [...scopes]]).toEqual([metric, [expect.any(String)]]);
+      expect(byMetric.get(MetricName.StaleNodeHeartbeats)?.size).toBe(1);
+      expect(byMetric.get(MetricName.ClusterScanErrors)?.size).toBe(1);
+    }
+  });
+
+  it('past 10 clusters, one alarm per metric on the fleet total the functions publish (Stack only, Maximum)', () => {
+    const { template } = synth({ clusters: eksFleet(11), metricsNamespace: 'Platform/Leases' });
+    const alarms = alarmsOf(template);
+    expect(Object.keys(alarms).some((n) => /-c\d{3}$/.test(n))).toBe(false);
+    expect(alarms['StaleNodeHeartbeats-fleet']).toEqual({
+      MetricName: MetricName.StaleNodeHeartbeats,
+      Dimensions: fleet,
+      Statistic: 'Maximum',
+      Period: 30,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
+      ...finding,
+    });
+    expect(alarms['ClusterScanErrors-fleet']).toEqual({
+      MetricName: MetricName.ClusterScanErrors,
+      Dimensions: fleet,
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ...finding,
+    });
+    for (const name of ['StaleNodeHeartbeats-fleet', 'ClusterScanErrors-fleet'])
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `LeaseReaper-${name}`,
+        Namespace: 'Platform/Leases',
+      });
+  });
+
+  it('per cluster only for a metric each cluster publishes; the fleet total otherwise', () => {
+    const alarms = alarmsOf(synth({ metrics: { perCluster: [MetricName.ClusterScanErrors] } }).template);
+    expect(Object.keys(alarms).filter((n) => n.startsWith('StaleNodeHeartbeats'))).toEqual([
+      'StaleNodeHeartbeats-fleet',
+    ]);
+    expect(Object.keys(alarms).filter((n) => n.startsWith('ClusterScanErrors'))).toHaveLength(4);
+  });
+
+  it('for each cluster that sets expectedApiServers: fewer live apiservers than that, 2 of 3 minutes', () => {
+    const [first, ...rest] = eksFleet(3);
+    const alarms = alarmsOf(
+      synth({ clusters: [{ ...(first as RegistryClusterInput), expectedApiServers: 3 }, ...rest] }).template,
+    );
+    expect(Object.keys(alarms).filter((n) => n.startsWith('ApiServersBelowExpected'))).toEqual([
+      'ApiServersBelowExpected-c000',
+    ]);
+    expect(alarms['ApiServersBelowExpected-c000']).toEqual({
+      MetricName: MetricName.LiveApiServers,
+      Dimensions: cluster('c000'),
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('for the reaper only when reaping: delete failures and reap errors over the reap period', () => {
+    const alarms = alarmsOf(
+      synth({ reap: { enabled: true, policy: { namespaces: { include: ['team-*'] } } } }).template,
+    );
+    expect(alarms.DeleteFailures).toEqual({
+      MetricName: MetricName.DeleteFailures,
+      Dimensions: fleet,
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    // Up to 10 clusters the fleet sum is metric math over the clusters' own series.
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-fleet',
-      Metrics: Match.arrayWith([
-        Match.objectLike({
-          Expression:
-            'SUM([staleNodeHeartbeats0, staleNodeHeartbeats1, staleNodeHeartbeats2, staleNodeHeartbeats3])',
-        }),
-      ]),
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-AuditorSilent',
-      Namespace: 'LeaseReaper',
-      MetricName: MetricName.ClusterScanErrors,
-      // This stack's totals only: another stack's runs must not hide this one's silence.
-      Dimensions: [{ Name: 'Stack', Value: 'LeaseReaper' }],
-      Statistic: 'SampleCount',
-      Period: 900,
-      ComparisonOperator: 'LessThanThreshold',
-      Threshold: 1,
-      TreatMissingData: 'breaching',
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-DeleteFailures',
-      MetricName: MetricName.DeleteFailures,
-      Statistic: 'Sum',
-      Period: 3600,
-    });
+    expect(alarms.ReapFunctionErrors).toMatchObject({ MetricName: 'Errors', Period: 3600 });
+    const off = alarmsOf(synth().template);
+    expect(off.DeleteFailures).toBeUndefined();
+    expect(off.ReapFunctionErrors).toBeUndefined();
   });
 
-  it('past 10 clusters, fleet-wide Metrics Insights queries and no per-cluster alarms', () => {
-    const { template } = synth({ clusters: eksFleet(11), metricsNamespace: 'Platform/Leases' });
-    const alarms = resources(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    expect(alarms.some((a) => /-c\d{3}$/.test(String(a.AlarmName)))).toBe(false);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-fleet',
-      Metrics: [
-        Match.objectLike({
-          Expression:
-            'SELECT SUM(StaleNodeHeartbeats) FROM SCHEMA("Platform/Leases", Cluster, Stack) WHERE Stack = \'LeaseReaper\'',
-          Period: 300,
-          ReturnData: true,
-        }),
-      ],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-OrphanedApiServerIdentities-fleet',
-      Metrics: [
-        Match.objectLike({
-          Expression:
-            'SELECT SUM(OrphanedApiServerIdentities) FROM SCHEMA("Platform/Leases", Cluster, Stack) WHERE Stack = \'LeaseReaper\'',
-        }),
-      ],
-    });
+  it('follow a slower audit schedule: the minute-long periods become the audit period', () => {
+    const alarms = alarmsOf(synth({ audit: { every: Duration.minutes(5) } }).template);
+    expect(alarms['ClusterScanErrors-prod-eu']).toMatchObject({ Period: 300, EvaluationPeriods: 5 });
+    expect(alarms['OrphanedApiServerIdentities-fleet']).toMatchObject({ Period: 300 });
+    expect(alarms.AuditorSilent).toMatchObject({ Period: 300, EvaluationPeriods: 3 });
+    // Missing data is ignored: a 30-second period still reads each 5-minute datapoint.
+    expect(alarms['StaleNodeHeartbeats-prod-eu']).toMatchObject({ Period: 30, DatapointsToAlarm: 1 });
   });
 
-  it('take their thresholds from the props', () => {
-    const { template } = synth({
-      alarms: {
-        staleNodeHeartbeats: { threshold: 5, evaluationPeriods: 3 },
-        silentAfter: Duration.minutes(30),
-      },
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-StaleNodeHeartbeats-prod-eu',
+  it('take every setting from the props', () => {
+    const alarms = alarmsOf(
+      synth({
+        alarms: {
+          staleNodeHeartbeats: { threshold: 5, period: Duration.seconds(10), evaluationPeriods: 6 },
+          clusterScanErrors: { evaluationPeriods: 2 },
+          orphanedApiServerIdentities: {
+            period: Duration.minutes(5),
+            evaluationPeriods: 4,
+            datapointsToAlarm: 3,
+          },
+          auditorSilent: { period: Duration.minutes(2), evaluationPeriods: 5, datapointsToAlarm: 4 },
+        },
+      }).template,
+    );
+    expect(alarms['StaleNodeHeartbeats-prod-eu']).toMatchObject({
       Threshold: 5,
-      EvaluationPeriods: 3,
+      Period: 10,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 1,
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'LeaseReaper-AuditorSilent',
-      Period: 1800,
+    // Two periods asked for: the default 3 of 5 becomes 2 of 2.
+    expect(alarms['ClusterScanErrors-prod-eu']).toMatchObject({ EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    expect(alarms['OrphanedApiServerIdentities-fleet']).toMatchObject({
+      Period: 300,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 3,
     });
+    expect(alarms.AuditorSilent).toMatchObject({ Period: 120, EvaluationPeriods: 5, DatapointsToAlarm: 4 });
   });
 });
 
@@ -676,6 +853,11 @@ describe('fan-out', () => {
                     { Name: 'Stack', Value: 'LeaseReaper' },
                   ],
                 },
+                {
+                  MetricName: MetricName.ClusterScanErrors,
+                  Value: 1,
+                  Dimensions: [{ Name: 'Stack', Value: 'LeaseReaper' }],
+                },
               ],
             },
           },
@@ -713,25 +895,69 @@ describe('fan-out', () => {
 });
 
 describe('the dashboard', () => {
-  it('shows the fleet: totals, each cluster through Metrics Insights, the reaper, the alarms and the logs', () => {
-    const { template } = synth();
-    const body = JSON.stringify(
+  /** The dashboard's body as CloudWatch reads it (references resolved to their logical ids). */
+  const bodyOf = (template: ReturnType<typeof synth>['template']) =>
+    resolveValue(
       only(template, 'AWS::CloudWatch::Dashboard', () => true).Properties.DashboardBody,
-    );
+      { 'AWS::Region': 'eu-west-1', 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012' },
+      (id) => id,
+    ) as string;
+  /** The metrics drawn one line per cluster (Metrics Insights GROUP BY Cluster). */
+  const perClusterGraphs = (body: string) =>
+    (JSON.parse(body) as { widgets: { properties: { metrics?: { expression?: string }[][] } }[] }).widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .map(
+        (m) => /^SELECT MAX\((\w+)\) FROM SCHEMA.* GROUP BY Cluster /.exec(m.at(-1)?.expression ?? '')?.[1],
+      )
+      .filter((name) => name !== undefined);
+
+  it('shows the fleet: totals, the current findings, each cluster through Metrics Insights, the reaper, the alarms and the logs', () => {
+    const { template, stack } = synth();
+    const body = bodyOf(template);
+    const auditLogs = stack.getLogicalId(stack.auditFunction.logGroup.node.defaultChild as never);
     for (const name of [
       MetricName.StaleNodeHeartbeats,
       MetricName.ClusterScanErrors,
       MetricName.OrphanedNodeLeases,
       MetricName.NodesWithoutLease,
-      MetricName.LiveApiServers,
+      MetricName.ExpiredApiServerIdentities,
+      MetricName.OrphanedApiServerIdentities,
       MetricName.AbandonedLeases,
       MetricName.LeasesDeleted,
       MetricName.DeleteFailures,
     ])
       expect(body).toContain(name);
-    expect(body).toContain('GROUP BY Cluster');
     expect(body).toContain('alarms');
     expect(body).toContain('cluster could not be audited');
+    // The current findings: the latest "lease finding" line of each, resolved ones dropped, critical first.
+    const widgets = (JSON.parse(body) as { widgets: { type: string; properties: Record<string, string> }[] })
+      .widgets;
+    expect(widgets).toContainEqual(
+      expect.objectContaining({
+        type: 'log',
+        properties: expect.objectContaining({
+          title: 'Current findings (critical first)',
+          query: `SOURCE '${auditLogs}' | ${CURRENT_FINDINGS_QUERY.join('\n| ')}`,
+        }),
+      }),
+    );
+  });
+
+  it('draws a line per cluster only for what each cluster publishes (no graph of series that never arrive)', () => {
+    expect(perClusterGraphs(bodyOf(synth().template))).toEqual([
+      MetricName.StaleNodeHeartbeats,
+      MetricName.ClusterScanErrors,
+    ]);
+    const [first, ...rest] = eksFleet(3);
+    const expecting = synth({
+      clusters: [{ ...(first as RegistryClusterInput), expectedApiServers: 3 }, ...rest],
+    });
+    expect(perClusterGraphs(bodyOf(expecting.template))).toEqual([
+      MetricName.StaleNodeHeartbeats,
+      MetricName.ClusterScanErrors,
+      MetricName.LiveApiServers,
+    ]);
+    expect(bodyOf(synth().template)).not.toContain(MetricName.ScanDurationMs);
   });
 });
 

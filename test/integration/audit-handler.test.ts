@@ -70,7 +70,17 @@ describe('the audit function', () => {
     expect(metric('ClusterScanErrors')).toEqual([1]);
     expect(metric('StaleNodeHeartbeats', 'troubled')).toEqual([troubled.seeded?.staleNodeHeartbeats.length]);
     expect(metric('StaleNodeHeartbeats', 'healthy')).toEqual([0]);
-    expect(metric('NodeLeases', 'healthy')).toEqual([healthy.seeded?.counts.nodeLeases]);
+    // Only what the alarms watch is a metric per cluster; every count is in the cluster's log line.
+    const perCluster = cwMock
+      .commandCalls(PutMetricDataCommand)
+      .flatMap((c) => c.args[0].input.MetricData ?? [])
+      .filter((d) => d.Dimensions?.[0]?.Value === 'healthy');
+    expect(perCluster.map((d) => d.MetricName).sort()).toEqual(['ClusterScanErrors', 'StaleNodeHeartbeats']);
+    expect(metric('NodeLeases', 'healthy')).toEqual([]);
+    const audited = lines
+      .map((l) => JSON.parse(l) as { message: string; cluster?: string; nodeLeases?: number })
+      .find((l) => l.message === 'cluster audited' && l.cluster === 'healthy');
+    expect(audited?.nodeLeases).toBe(healthy.seeded?.counts.nodeLeases);
     const logs = lines.join('\n');
     for (const token of [healthy.tokens.admin, troubled.tokens.admin]) expect(logs).not.toContain(token);
     expect(logs).not.toContain('certificate-authority-data');

@@ -105,6 +105,28 @@ describe('PutMetricData on the wire', () => {
     }
   });
 
+  it('sends StorageResolution 1 on StaleNodeHeartbeats datums, per cluster and total, and on no other', async () => {
+    const client = await cloudWatchClient({ region: 'us-east-1', endpoint });
+    const mixed: MetricPoint[] = Object.values(MetricName).flatMap((name) => [
+      { name, value: 1, unit: 'Count' as const, cluster: 'eu' },
+      { name, value: 1, unit: 'Count' as const },
+    ]);
+
+    await publishToCloudWatch(client, 'LeaseReaper', mixed, new Date('2026-11-25T12:00:00Z'));
+
+    const sent = captured.flatMap(
+      (r) =>
+        (JSON.parse(r.body) as { MetricData: { MetricName: string; StorageResolution?: number }[] })
+          .MetricData,
+    );
+    expect(sent).toHaveLength(mixed.length);
+    for (const d of sent) {
+      if (d.MetricName === 'StaleNodeHeartbeats') expect(d.StorageResolution, d.MetricName).toBe(1);
+      else expect(d, d.MetricName).not.toHaveProperty('StorageResolution');
+    }
+    expect(sent.filter((d) => d.StorageResolution === 1)).toHaveLength(2);
+  });
+
   it('lets the SDK retry a throttled request, then succeeds', async () => {
     throttleNext = 2;
     const client = await cloudWatchClient({ region: 'us-east-1', endpoint, maxAttempts: 4 });

@@ -285,20 +285,29 @@ describe('the fan-out state machine and the audit function', () => {
           ],
         ).toBe(['north', 'south'].includes(name) ? 1 : 0);
 
-      // …exactly the series the fleet scan-error alarm sums (metric math over each cluster, up to 10).
-      const alarm = only(template, 'AWS::CloudWatch::Alarm', (id) =>
-        id.includes('ClusterScanErrorsfleet'),
-      ).Properties;
-      const watched = (
-        alarm.Metrics as {
-          MetricStat?: {
-            Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
-          };
-        }[]
-      )
-        .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []))
-        .map((m) => key({ namespace: m.Namespace, Dimensions: m.Dimensions }));
+      // …exactly the series the scan-error alarms read: one alarm per cluster (up to 10 clusters).
+      const watched = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+        .map((r) => r.Properties as Record<string, unknown>)
+        .filter((a) => a.MetricName === MetricName.ClusterScanErrors && a.Statistic === 'Maximum')
+        .map((a) =>
+          key({
+            namespace: a.Namespace as string,
+            Dimensions: a.Dimensions as { Name: string; Value: string }[],
+          }),
+        );
       expect(watched.sort()).toEqual(Object.keys(errors).sort());
+
+      // The failed shard also sends a 1 on the Stack-only total, the series a fleet-wide alarm (past 10
+      // clusters) reads with Maximum: a failed shard is never read as "no errors".
+      const totals = cwMock
+        .commandCalls(PutMetricDataCommand)
+        .flatMap((c) => c.args[0].input.MetricData ?? [])
+        .filter(
+          (d) =>
+            d.MetricName === MetricName.ClusterScanErrors && !d.Dimensions?.some((x) => x.Name === 'Cluster'),
+        );
+      expect(totals.map((d) => d.Dimensions)).toContainEqual([{ Name: 'Stack', Value: 'LeaseReaper' }]);
+      expect(Math.max(...totals.map((d) => d.Value ?? 0))).toBe(1);
     },
     SYNTH_TIMEOUT,
   );

@@ -1,5 +1,13 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
@@ -51,3 +59,56 @@ export const lambdaContext = {
   functionName: 'lease-reaper-test',
   awsRequestId: 'req-1',
 } as unknown as Context;
+
+/**
+ * The alerting side of a function test: a DynamoDB client over a table kept in memory (GetItem; PutItem
+ * only with the state store's condition, which it honours: no item yet, or the revision read), and an
+ * EventBridge client whose PutEvents accepts every entry unless a test says otherwise. Reset before each test.
+ */
+export function mockedAlertingAws() {
+  const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+  const ddb = new DynamoDBClient({ region: 'eu-west-1', credentials });
+  const eb = new EventBridgeClient({ region: 'eu-west-1', credentials });
+  const ddbMock = mockClient(ddb);
+  const ebMock = mockClient(eb);
+  const items = new Map<string, Record<string, AttributeValue>>();
+  beforeEach(() => {
+    items.clear();
+    ddbMock.reset();
+    ebMock.reset();
+    ddbMock.on(GetItemCommand).callsFake((input: { Key: Record<string, AttributeValue> }) => {
+      const item = items.get(input.Key.cluster?.S ?? '');
+      return item ? { Item: structuredClone(item) } : {};
+    });
+    ddbMock
+      .on(PutItemCommand)
+      .callsFake(
+        (input: {
+          Item: Record<string, AttributeValue>;
+          ConditionExpression?: string;
+          ExpressionAttributeNames?: Record<string, string>;
+          ExpressionAttributeValues?: Record<string, AttributeValue>;
+        }) => {
+          if (
+            input.ConditionExpression !== 'attribute_not_exists(#c) OR revision = :prev' ||
+            input.ExpressionAttributeNames?.['#c'] !== 'cluster'
+          )
+            throw new Error(`unexpected condition: ${input.ConditionExpression}`);
+          const key = input.Item.cluster?.S ?? '';
+          const existing = items.get(key);
+          if (existing && existing.revision?.N !== input.ExpressionAttributeValues?.[':prev']?.N)
+            throw new ConditionalCheckFailedException({
+              message: 'The conditional request failed',
+              $metadata: {},
+            });
+          items.set(key, structuredClone(input.Item));
+          return {};
+        },
+      );
+    ebMock.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `event-${i}` })),
+    }));
+  });
+  return { ddb, eb, ddbMock, ebMock, items };
+}

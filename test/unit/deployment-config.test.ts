@@ -54,19 +54,19 @@ describe('the sample deployment in cdk.json', () => {
       'partner',
       'onprem-dc1',
     ]);
-    expect(config.audit?.every).toBe(300);
+    expect(config.audit?.every).toBe(60);
     expect(config.reap?.every).toBe(3600);
     expect(config.reap?.enabled).toBe(false);
     expect(config.notifications?.emails).toEqual(['oncall@example.com']);
     expect(config.logRetentionDays).toBe(30);
   });
 
-  it('becomes stack props: "5m" and "1h" as Durations of 300 s and 3600 s, 30 days as ONE_MONTH', async () => {
+  it('becomes stack props: "1m" and "1h" as Durations of 60 s and 3600 s, 30 days as ONE_MONTH', async () => {
     const context = await cdkContext();
     const props = stackPropsFor(deploymentFromContext((key) => context[key]));
 
     expect(props.audit?.every).toBeInstanceOf(Duration);
-    expect(props.audit?.every?.toSeconds()).toBe(300);
+    expect(props.audit?.every?.toSeconds()).toBe(60);
     expect(props.reap?.every).toBeInstanceOf(Duration);
     expect(props.reap?.every?.toSeconds()).toBe(3600);
     expect(props.reap?.enabled).toBe(false);
@@ -105,12 +105,13 @@ describe('parseDeploymentConfig', () => {
         env: { account: '123456789012', region: 'eu-central-1' },
         audit: { every: '5m' },
         reap: { every: '1h' },
-        alarms: { silentAfter: '15m' },
+        alarms: { auditorSilent: { period: '5m' }, staleNodeHeartbeats: { period: '30s' } },
       }),
     );
     expect(props.audit?.every?.toSeconds()).toBe(300);
     expect(props.reap?.every?.toSeconds()).toBe(3600);
-    expect(props.alarms?.silentAfter?.toSeconds()).toBe(900);
+    expect(props.alarms?.auditorSilent?.period?.toSeconds()).toBe(300);
+    expect(props.alarms?.staleNodeHeartbeats?.period?.toSeconds()).toBe(30);
     expect(props.env).toEqual({ account: '123456789012', region: 'eu-central-1' });
   });
 

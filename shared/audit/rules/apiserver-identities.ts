@@ -17,6 +17,14 @@ export function isExpired(timing: LeaseTiming, nowMs: number, policy: AuditPolic
   return nowMs - timing.expiresMs > policy.clockSkewMarginSeconds * 1000;
 }
 
+/**
+ * Renewed within the policy's window (default 60 s, six missed 10 s renewals): the apiserver runs now. A
+ * renewal slightly in the future (clock skew) counts too.
+ */
+export function isLiveApiServer(timing: LeaseTiming, nowMs: number, policy: AuditPolicy): boolean {
+  return nowMs - timing.renewMs <= policy.liveApiServerWindowSeconds * 1000;
+}
+
 export function identityFinding(
   lease: LeaseRecord,
   timing: LeaseTiming,

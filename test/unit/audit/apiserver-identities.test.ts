@@ -27,8 +27,9 @@ function expiredIdentity(style: IdentityStyle, expiredForMs: number, hostname?: 
 describe('ExpiredApiServerIdentity and OrphanedApiServerIdentity', () => {
   it.each<[string, number, Partial<AuditPolicy>, string[], number]>([
     ['renewed 4 s ago', -DURATION + 4 * SECOND, {}, [], 1],
-    ['just at its expiry', 0, {}, [], 1],
-    ['expired exactly the skew margin ago', 10 * SECOND, {}, [], 1],
+    // Not expired, but renewed an hour ago: not counted live (liveApiServerWindowSeconds, 60 s).
+    ['just at its expiry', 0, {}, [], 0],
+    ['expired exactly the skew margin ago', 10 * SECOND, {}, [], 0],
     ['expired 1 ms more than the skew margin ago', 10 * SECOND + 1, {}, ['ExpiredApiServerIdentity/info'], 0],
     ['expired 30 min ago', 30 * MINUTE, {}, ['ExpiredApiServerIdentity/info'], 0],
     ['expired exactly apiServerGcGraceSeconds ago', 7200 * SECOND, {}, ['ExpiredApiServerIdentity/info'], 0],
@@ -121,7 +122,7 @@ describe('ExpiredApiServerIdentity and OrphanedApiServerIdentity', () => {
 });
 
 describe('live apiserver count', () => {
-  it('counts identity leases of every generation that have not expired, and nothing else', () => {
+  it('counts identity leases of every generation renewed within the minute, and nothing else', () => {
     // Prepare
     const leases = [
       identityLease('1.27', { hostname: 'cp-a' }),
@@ -144,6 +145,24 @@ describe('live apiserver count', () => {
       OrphanedApiServerIdentity: 1,
       MalformedLease: 1,
     });
+  });
+
+  it.each<[string, number, Partial<AuditPolicy>, number]>([
+    ['renewed 10 s ago', 10 * SECOND, {}, 1],
+    ['renewed exactly 60 s ago', 60 * SECOND, {}, 1],
+    ['renewed 60 s and 1 ms ago, though valid for an hour', 60 * SECOND + 1, {}, 0],
+    ['renewed 50 min ago', 50 * MINUTE, {}, 0],
+    ['renewed 100 s ago, with a 120 s window', 100 * SECOND, { liveApiServerWindowSeconds: 120 }, 1],
+  ])('counts an identity %s as live or not', (_what, renewAgoMs, overrides, live) => {
+    // Prepare
+    const identity = identityLease('1.27', { renewAgoMs });
+
+    // Act
+    const a = auditOf({ leases: [identity] }, { policy: policy(overrides) });
+
+    // Assess
+    expect(a.counts.liveApiServers).toBe(live);
+    expect(a.findings).toEqual([]);
   });
 
   it('is 0 for a cluster without identity leases (a managed control plane)', () => {

@@ -327,6 +327,7 @@ const auditPolicy: fc.Arbitrary<AuditPolicy> = fc.oneof(
       nodeCriticalAfterSeconds: fc.integer({ min: 0, max: 3600 }),
       clockSkewMarginSeconds: fc.integer({ min: 0, max: 120 }),
       apiServerGcGraceSeconds: fc.integer({ min: 0, max: 86_400 }),
+      liveApiServerWindowSeconds: fc.integer({ min: 0, max: 7200 }),
       abandonedAfterSeconds: fc.integer({ min: 0, max: 30 * 86_400 }),
       maxLeaseDurationSeconds: fc.constant(MAX),
     }),

@@ -53,6 +53,16 @@ describe('publishToCloudWatch', () => {
     ).toBeUndefined();
   });
 
+  it('stores StaleNodeHeartbeats at 1-second resolution, and nothing else', () => {
+    for (const name of Object.values(MetricName)) {
+      const datum = toDatum({ name, value: 1, unit: 'Count', cluster: 'eu' }, at);
+      expect(datum.StorageResolution, name).toBe(name === 'StaleNodeHeartbeats' ? 1 : undefined);
+    }
+    expect(
+      toDatum({ name: MetricName.StaleNodeHeartbeats, value: 3, unit: 'Count' }, at).StorageResolution,
+    ).toBe(1);
+  });
+
   it('adds the deployed stack’s dimension to every datum, after Cluster, totals included', () => {
     const stack = { Stack: 'TeamA' };
     expect(

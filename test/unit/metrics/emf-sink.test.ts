@@ -23,8 +23,9 @@ describe('EMF metrics', () => {
           {
             Namespace: 'LeaseReaper',
             Dimensions: [['Cluster']],
+            // High resolution (HIGH_RESOLUTION_METRICS): its alarm uses 30-second periods.
             Metrics: [
-              { Name: 'StaleNodeHeartbeats', Unit: 'Count' },
+              { Name: 'StaleNodeHeartbeats', Unit: 'Count', StorageResolution: 1 },
               { Name: 'ScanDurationMs', Unit: 'Milliseconds' },
             ],
           },

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterResult } from '../../../shared/fleet/audit-clusters.ts';
-import { fleetMetrics } from '../../../shared/metrics/fleet-metrics.ts';
+import { fleetMetrics, type MetricSelection } from '../../../shared/metrics/fleet-metrics.ts';
+import {
+  DEFAULT_FLEET_METRICS,
+  DEFAULT_PER_CLUSTER_METRICS,
+  MetricName,
+} from '../../../shared/metrics/metric-names.ts';
 import type { ExecutionSummary } from '../../../shared/reap/execute-plan.ts';
 import { auditOf, DAY, leaderLease, node, nodeLease } from '../audit/builders.ts';
 
@@ -71,5 +76,80 @@ describe('fleetMetrics', () => {
     expect(value(applied, 'DeleteConflicts', 'a')).toEqual([1]);
     expect(value(applied, 'DeleteFailures', 'a')).toEqual([1]);
     expect(value(dry, 'LeasesDeleted', 'a')).toEqual([0]);
+  });
+});
+
+describe('fleetMetrics with the registry’s metric selection', () => {
+  const selection: MetricSelection = {
+    perCluster: DEFAULT_PER_CLUSTER_METRICS,
+    fleet: DEFAULT_FLEET_METRICS,
+  };
+  const gone: ClusterResult = {
+    status: 'error',
+    cluster: 'gone',
+    error: { kind: 'unreachable', message: 'x' },
+  };
+  const names = (points: ReturnType<typeof fleetMetrics>, cluster?: string) =>
+    points
+      .filter((p) => p.cluster === cluster)
+      .map((p) => p.name)
+      .sort();
+
+  it('publishes per cluster only StaleNodeHeartbeats and ClusterScanErrors, and the default fleet totals', () => {
+    const points = fleetMetrics([ok('a', 1), ok('b', 2)], [], { selection });
+
+    expect(names(points, 'a')).toEqual(['ClusterScanErrors', 'StaleNodeHeartbeats']);
+    expect(names(points)).toEqual([...DEFAULT_FLEET_METRICS].sort());
+    expect(value(points, 'StaleNodeHeartbeats')).toEqual([3]);
+    expect(value(points, 'AbandonedLeases')).toEqual([2]);
+    expect(value(points, 'NodeLeases')).toEqual([]);
+    expect(value(points, 'ScanDurationMs', 'a')).toEqual([]);
+  });
+
+  it('totals every cluster, also for a metric no cluster publishes on its own', () => {
+    const points = fleetMetrics([ok('a', 1), ok('b', 2)], [], {
+      selection: { perCluster: [], fleet: [MetricName.StaleNodeHeartbeats] },
+    });
+
+    expect(points.filter((p) => p.cluster !== undefined)).toEqual([]);
+    expect(value(points, 'StaleNodeHeartbeats')).toEqual([3]);
+  });
+
+  it('always publishes the ClusterScanErrors total, the heartbeat of every run, whatever the lists say', () => {
+    const points = fleetMetrics([ok('a', 0), gone], [], { selection: { perCluster: [], fleet: [] } });
+
+    expect(points).toEqual([{ name: 'ClusterScanErrors', value: 1, unit: 'Count' }]);
+  });
+
+  it('publishes LiveApiServers for a cluster that expects apiservers, and only for it', () => {
+    const points = fleetMetrics([ok('a', 0), ok('b', 0)], [], {
+      selection,
+      liveApiServerClusters: new Set(['b']),
+    });
+
+    expect(value(points, 'LiveApiServers', 'b')).toEqual([0]);
+    expect(value(points, 'LiveApiServers', 'a')).toEqual([]);
+    expect(value(points, 'LiveApiServers')).toEqual([]);
+  });
+
+  it('carries the stored finding counts forward for a cluster whose scan failed, totals included', () => {
+    const points = fleetMetrics([ok('a', 1), gone], [], {
+      selection,
+      carried: new Map([['gone', { StaleNodeHeartbeat: 4, AbandonedLease: 2 }]]),
+    });
+
+    expect(value(points, 'ClusterScanErrors', 'gone')).toEqual([1]);
+    expect(value(points, 'StaleNodeHeartbeats', 'gone')).toEqual([4]);
+    expect(value(points, 'StaleNodeHeartbeats')).toEqual([5]);
+    expect(value(points, 'AbandonedLeases')).toEqual([3]);
+    expect(value(points, 'OrphanedNodeLeases')).toEqual([0]);
+    expect(names(points, 'gone')).toEqual(['ClusterScanErrors', 'StaleNodeHeartbeats']);
+  });
+
+  it('publishes nothing it could not measure for a failed cluster with no stored state', () => {
+    const points = fleetMetrics([gone], [], { selection });
+
+    expect(names(points, 'gone')).toEqual(['ClusterScanErrors']);
+    expect(value(points, 'StaleNodeHeartbeats')).toEqual([]);
   });
 });
