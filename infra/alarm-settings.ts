@@ -89,14 +89,19 @@ export function resolveAlarm(
     throw new ConfigError(`${field}.threshold must be a number, at least 0 (got ${s.threshold})`);
 
   const every = options.cadence.every.toSeconds();
-  if (options.sampledEveryPeriod && period < every)
+  // A silence alarm fires on `datapointsToAlarm` periods without a sample. A healthy schedule samples at
+  // least floor(window / every) of the window's periods, one fewer when a run is late (its sample falls in
+  // the next window), so it can leave the rest empty: they must be fewer than M.
+  const emptyWhenHealthy = s.evaluationPeriods - Math.max(0, Math.floor(range / every) - 1);
+  if (options.sampledEveryPeriod && emptyWhenHealthy >= s.datapointsToAlarm)
     throw new ConfigError(
-      `${field}.period (${s.period.toHumanString()}) is shorter than ${options.cadence.field} (${options.cadence.every.toHumanString()}): a healthy schedule would leave periods without a sample, and the alarm would fire`,
+      `${field}: ${s.datapointsToAlarm} of ${s.evaluationPeriods} periods of ${period} s without a sample happen on a healthy schedule (${options.cadence.field} ${options.cadence.every.toHumanString()}, one run late), and the alarm would fire; raise period, evaluationPeriods or datapointsToAlarm`,
     );
   // With one datapoint per `every`, a period shorter than `every` is empty in most windows: at most this many
   // of the N periods can hold one. Asking for more breaching datapoints than that is an alarm that never fires.
+  // (A silence alarm breaches on the empty periods themselves, filled as 0: any M of N can.)
   const reachable = period >= every ? s.evaluationPeriods : Math.ceil(range / every);
-  if (s.datapointsToAlarm > reachable)
+  if (!options.sampledEveryPeriod && s.datapointsToAlarm > reachable)
     throw new ConfigError(
       `${field}.datapointsToAlarm: ${s.datapointsToAlarm} of ${s.evaluationPeriods} periods of ${period} s can never breach with ${options.cadence.field} ${options.cadence.every.toHumanString()} (at most ${reachable} of them hold a datapoint); lower datapointsToAlarm, or raise period or evaluationPeriods`,
     );
@@ -118,7 +123,8 @@ function scopeOf(metric: MetricName, perCluster: boolean, registry: ClusterRegis
 
 /**
  * The stack's alarms from its props. Defaults for a 1-minute audit (README "Alarms"): stale heartbeats on the
- * high-resolution metric, 30 s periods, 1 of 2; scan errors 3 of 5; orphaned identities 2 of 3; silence 3 of 3;
+ * high-resolution metric, 30 s periods, 1 of 2; scan errors 3 of 5; orphaned identities 2 of 3; silence 4 of 4
+ * periods of 30 s;
  * apiservers below expected 2 of 3. The 60-second periods follow a slower audit schedule (one datapoint per
  * audit: a shorter period would hold none in most windows).
  */
@@ -167,11 +173,14 @@ export function planAlarms(
       at(minute, 3, 2),
       { metric: MetricName.OrphanedApiServerIdentities, cadence: audit },
     ),
-    auditorSilent: resolveAlarm('auditorSilent', alarms.auditorSilent, at(minute, 3, 3), {
-      metric: MetricName.ClusterScanErrors,
-      cadence: audit,
-      sampledEveryPeriod: true,
-    }),
+    // Every minute: 4 of 4 periods of 30 s (2 minutes) without a run fire it, 2–2.7 minutes after the
+    // last run; one missed run never does. A slower schedule: 3 of 3 of its periods.
+    auditorSilent: resolveAlarm(
+      'auditorSilent',
+      alarms.auditorSilent,
+      schedule.auditEvery.toSeconds() <= 60 ? at(Duration.seconds(30), 4, 4) : at(minute, 3, 3),
+      { metric: MetricName.ClusterScanErrors, cadence: audit, sampledEveryPeriod: true },
+    ),
     apiServersBelowExpected: {
       ...resolveAlarm('apiServersBelowExpected', alarms.apiServersBelowExpected, at(minute, 3, 2), {
         metric: MetricName.LiveApiServers,

@@ -94,6 +94,8 @@ export class AuditFanOut extends Construct {
               MetricName: MetricName.ClusterScanErrors,
               Unit: 'Count',
               Value: 1,
+              // As the audit function sends it (HIGH_RESOLUTION_METRICS): one resolution per metric.
+              StorageResolution: 1,
               Dimensions: [
                 { Name: CLUSTER_DIMENSION, 'Value.$': '$.cluster' },
                 { Name: STACK_DIMENSION, Value: props.metrics.stack },
@@ -104,6 +106,8 @@ export class AuditFanOut extends Construct {
               MetricName: MetricName.ClusterScanErrors,
               Unit: 'Count',
               Value: 1,
+              // As the audit function sends it (HIGH_RESOLUTION_METRICS): one resolution per metric.
+              StorageResolution: 1,
               Dimensions: [{ Name: STACK_DIMENSION, Value: props.metrics.stack }],
             },
           ],

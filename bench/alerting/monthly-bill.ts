@@ -109,7 +109,7 @@ export function monthlyBill(facts: StackFacts, clusters: number, m: MeasuredInpu
   const standardFree = Math.max(0, byKind.standard - FREE_TIER.standardAlarmMetrics);
   add(
     'CloudWatch alarms',
-    `${facts.alarms.length} alarms: ${byKind.standard} standard, ${byKind.high} high-res, ${byKind.insights} Insights-analyzed metrics`,
+    `${facts.alarms.length} alarms, alarm metrics: ${byKind.standard} standard, ${byKind.high} high-res, ${byKind.insights} Insights-analyzed`,
     byKind.standard * PRICES.standardAlarmMetric.usd +
       byKind.high * PRICES.highResolutionAlarmMetric.usd +
       byKind.insights * PRICES.insightsAlarmMetric.usd,

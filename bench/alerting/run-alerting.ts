@@ -179,10 +179,13 @@ export async function alertingBenchmark(options: AlertingOptions): Promise<void>
     );
 
     const fleetRuns = new Map<number, RunCapture>();
+    // The first run of a fleet logs every open finding (no listing recorded yet): what the audit logs once
+    // an hour; the runs after it log only transitions.
+    const listingRuns = new Map<number, RunCapture>();
     for (const [i, sim] of small.entries()) bench.serve(`s${i}`, sim);
     for (const n of [10, 25, largestFleet].filter((k, i, all) => k <= largestFleet && all.indexOf(k) === i)) {
       const names = small.slice(0, n).map((_, i) => `s${i}`);
-      await bench.run(`fleet of ${n} (warm-up)`, names);
+      listingRuns.set(n, await bench.run(`fleet of ${n} (warm-up, lists every open finding)`, names));
       // Best of two: the simulated clusters share this machine's cores with the handler.
       const [a, b] = [await bench.run(`fleet of ${n}`, names), await bench.run(`fleet of ${n}`, names)];
       fleetRuns.set(n, a.durationMs <= b.durationMs ? a : b);
@@ -263,12 +266,15 @@ export async function alertingBenchmark(options: AlertingOptions): Promise<void>
         );
       }
       const stopped = stoppedAuditor(ctx, options.failureTrials);
-      const silent = distribution(stopped.silentAfterPeriods);
+      // The issue's "within 3 periods" counts audit periods (the schedule's): the alarm's own may be shorter.
+      const toAuditPeriods = (alarmPeriods: number) =>
+        (alarmPeriods * stopped.silentPeriodSeconds) / ctx.auditEverySeconds;
+      const silent = distribution(stopped.silentAfterPeriods.map(toAuditPeriods));
       console.log(
         `(c) auditor stops 0–10 min into an outage: stale alarm reached ALARM in ${stopped.alarmed}/${stopped.trials} trials and went OK in ${stopped.trialsWithOk}/${stopped.trials} (${mark(stopped.trialsWithOk === 0)}); state at the end: ${JSON.stringify(stopped.finalStates)}`,
       );
       console.log(
-        `    AuditorSilent ALARM after the last datums: ${silent.best.toFixed(1)}–${silent.worst.toFixed(1)} periods of ${stopped.silentPeriodSeconds} s (median ${silent.median.toFixed(1)}; target ≤ 3: ${mark(silent.worst <= 3 && silent.never === 0)})${silent.never ? `, never in ${silent.never}` : ''}`,
+        `    AuditorSilent ALARM after the last datums: ${silent.best.toFixed(1)}–${silent.worst.toFixed(1)} audit periods of ${ctx.auditEverySeconds} s (median ${silent.median.toFixed(1)}; its own periods: ${stopped.silentPeriodSeconds} s; target ≤ 3 audit periods: ${mark(silent.worst <= 3 && silent.never === 0)})${silent.never ? `, never in ${silent.never}` : ''}`,
       );
       // The evaluation range is the model's least documented input: the same with a range of exactly N.
       const narrow = distribution(
@@ -279,10 +285,10 @@ export async function alertingBenchmark(options: AlertingOptions): Promise<void>
             random: seededRandom(n),
           },
           options.failureTrials,
-        ).silentAfterPeriods,
+        ).silentAfterPeriods.map(toAuditPeriods),
       );
       console.log(
-        `    (if the evaluation range were N periods: ${narrow.best.toFixed(1)}–${narrow.worst.toFixed(1)} periods, median ${narrow.median.toFixed(1)})`,
+        `    (if the evaluation range were N periods: ${narrow.best.toFixed(1)}–${narrow.worst.toFixed(1)} audit periods, median ${narrow.median.toFixed(1)})`,
       );
     }
 
@@ -303,7 +309,15 @@ export async function alertingBenchmark(options: AlertingOptions): Promise<void>
       const items = monthlyBill(facts, n, {
         ...series,
         durationMs: durationFor,
-        logBytes: fleetPoints((r) => r.logBytes),
+        // Per run: the transitions-only runs, plus the hourly listing spread over the hour's runs.
+        logBytes: (k: number) => {
+          const steady = fleetPoints((r) => r.logBytes)(k);
+          const listing = interpolate([
+            [1, median(kinds.healthy.map((r) => r.logBytes))],
+            ...[...listingRuns].map(([c, r]): [number, number] => [c, r.logBytes]),
+          ])(k);
+          return steady + Math.max(0, listing - steady) * Math.min(1, facts.auditEverySeconds / 3600);
+        },
         datums: fleetPoints((r) => r.datums.length),
         dynamoReadUnits: fleetPoints((r) => r.dynamo.readUnits),
         dynamoWriteUnits: fleetPoints((r) => r.dynamo.writeUnits),
@@ -312,9 +326,14 @@ export async function alertingBenchmark(options: AlertingOptions): Promise<void>
       }).sort((a, b) => b.list - a.list);
       const list = items.reduce((s, i) => s + i.list, 0);
       const free = items.reduce((s, i) => s + i.afterFreeTier, 0);
+      // What a deployment pays at any size (one dashboard, the alarm topic's KMS key), apart from what the
+      // alerting design spends per run, metric and alarm.
+      const fixed = items
+        .filter((i) => i.item === 'CloudWatch dashboards' || i.item === 'KMS keys')
+        .reduce((s, i) => s + i.list, 0);
       const target =
         n === 1
-          ? `≤ $${TARGETS.oneCluster}/month: ${mark(list <= TARGETS.oneCluster)} (list), ${mark(free <= TARGETS.oneCluster)} (after free tier)`
+          ? `≤ $${TARGETS.oneCluster}/month: ${mark(list <= TARGETS.oneCluster)} (list), ${mark(list - fixed <= TARGETS.oneCluster)} (list, without the ${usd(fixed)} dashboard and topic key: ${usd(list - fixed)}), ${mark(free <= TARGETS.oneCluster)} (after free tier)`
           : n === 100
             ? `≤ $${TARGETS.perClusterAt100.toFixed(2)}/cluster-month: ${mark(list / n <= TARGETS.perClusterAt100)} (list), ${mark(free / n <= TARGETS.perClusterAt100)} (after free tier)`
             : '';

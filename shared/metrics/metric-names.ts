@@ -37,9 +37,14 @@ export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /**
  * Published at 1-second storage resolution, so their alarms can use 30-second periods, evaluated every
- * 10 s (CloudWatch: alarms with a 10- or 30-second period): the stale-heartbeat alarm's latency budget.
+ * 10 s (CloudWatch: alarms with a 10- or 30-second period): the stale-heartbeat alarm's latency budget, and
+ * the "auditor silent" alarm's (it counts the ClusterScanErrors total's samples per 30 s). Same price per
+ * metric as standard resolution; only the alarms cost more.
  */
-export const HIGH_RESOLUTION_METRICS: ReadonlySet<MetricName> = new Set([MetricName.StaleNodeHeartbeats]);
+export const HIGH_RESOLUTION_METRICS: ReadonlySet<MetricName> = new Set([
+  MetricName.StaleNodeHeartbeats,
+  MetricName.ClusterScanErrors,
+]);
 
 /**
  * Cost: CloudWatch bills each metric (name + dimensions) per month, so each cluster publishes only what the

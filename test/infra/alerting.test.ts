@@ -237,8 +237,8 @@ describe('alarm settings CloudWatch would refuse, or that could never fire, fail
   const cases: [string, Partial<LeaseReaperStackProps>, RegExp][] = [
     [
       'a sub-minute period on a metric stored at 1-minute resolution',
-      { alarms: { clusterScanErrors: { period: Duration.seconds(30) } } },
-      /^alarms\.clusterScanErrors\.period: 30 s needs a high-resolution metric and ClusterScanErrors is published at 1-minute resolution; use whole minutes$/,
+      { alarms: { orphanedApiServerIdentities: { period: Duration.seconds(30) } } },
+      /^alarms\.orphanedApiServerIdentities\.period: 30 s needs a high-resolution metric and OrphanedApiServerIdentities is published at 1-minute resolution; use whole minutes$/,
     ],
     [
       'a period CloudWatch does not take',
@@ -261,9 +261,14 @@ describe('alarm settings CloudWatch would refuse, or that could never fire, fail
       /^alarms\.staleNodeHeartbeats\.threshold must be a number, at least 0 \(got -1\)$/,
     ],
     [
-      'a silence period shorter than the audit schedule (a healthy schedule would fire it)',
+      'a silence window a healthy schedule leaves empty (it would fire)',
       { audit: { every: Duration.minutes(5) }, alarms: { auditorSilent: { period: Duration.minutes(1) } } },
-      /^alarms\.auditorSilent\.period \(1 minute\) is shorter than audit\.every \(5 minutes\): a healthy schedule would leave periods without a sample, and the alarm would fire$/,
+      /^alarms\.auditorSilent: 3 of 3 periods of 60 s without a sample happen on a healthy schedule \(audit\.every 5 minutes, one run late\), and the alarm would fire; raise period, evaluationPeriods or datapointsToAlarm$/,
+    ],
+    [
+      'a silence window of one minute with an audit every minute (one late run would fire it)',
+      { alarms: { auditorSilent: { evaluationPeriods: 2, datapointsToAlarm: 2 } } },
+      /^alarms\.auditorSilent: 2 of 2 periods of 30 s without a sample happen on a healthy schedule \(audit\.every 1 minute, one run late\), and the alarm would fire; raise period, evaluationPeriods or datapointsToAlarm$/,
     ],
     [
       '3 breaching minutes of 5 with an audit every 5 minutes',

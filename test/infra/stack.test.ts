@@ -581,16 +581,16 @@ describe('alarms', () => {
       Threshold: 1,
       ...finding,
     });
-    // Every run publishes the ClusterScanErrors total: 3 minutes without a sample (each filled as a real 0) is
-    // silence.
+    // Every run publishes the ClusterScanErrors total (1-second resolution): 2 minutes of 30-second periods
+    // without a sample (each filled as a real 0) is silence; one missed run is not.
     expect(alarms.AuditorSilent).toEqual({
       Expression: 'FILL(samples, 0)',
       MetricName: MetricName.ClusterScanErrors,
       Dimensions: fleet,
       Statistic: 'SampleCount',
-      Period: 60,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 3,
+      Period: 30,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 4,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',

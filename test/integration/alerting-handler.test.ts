@@ -246,8 +246,8 @@ describe('the audit function keeps finding state between runs and announces its 
         .map((d) => [d.Value, d.StorageResolution]);
     expect(value('StaleNodeHeartbeats', true)).toEqual([[1, 1]]);
     expect(value('StaleNodeHeartbeats', false)).toEqual([[1, 1]]);
-    expect(value('ClusterScanErrors', true)).toEqual([[1, undefined]]);
-    expect(value('ClusterScanErrors', false)).toEqual([[1, undefined]]);
+    expect(value('ClusterScanErrors', true)).toEqual([[1, 1]]);
+    expect(value('ClusterScanErrors', false)).toEqual([[1, 1]]);
   });
 
   it('still publishes, with the stored counts carried forward, when a slow cluster makes the run hit its read deadline', async () => {

@@ -105,7 +105,7 @@ describe('PutMetricData on the wire', () => {
     }
   });
 
-  it('sends StorageResolution 1 on StaleNodeHeartbeats datums, per cluster and total, and on no other', async () => {
+  it('sends StorageResolution 1 on StaleNodeHeartbeats and ClusterScanErrors datums, per cluster and total, and on no other', async () => {
     const client = await cloudWatchClient({ region: 'us-east-1', endpoint });
     const mixed: MetricPoint[] = Object.values(MetricName).flatMap((name) => [
       { name, value: 1, unit: 'Count' as const, cluster: 'eu' },
@@ -120,11 +120,12 @@ describe('PutMetricData on the wire', () => {
           .MetricData,
     );
     expect(sent).toHaveLength(mixed.length);
+    const highResolution = ['StaleNodeHeartbeats', 'ClusterScanErrors'];
     for (const d of sent) {
-      if (d.MetricName === 'StaleNodeHeartbeats') expect(d.StorageResolution, d.MetricName).toBe(1);
+      if (highResolution.includes(d.MetricName)) expect(d.StorageResolution, d.MetricName).toBe(1);
       else expect(d, d.MetricName).not.toHaveProperty('StorageResolution');
     }
-    expect(sent.filter((d) => d.StorageResolution === 1)).toHaveLength(2);
+    expect(sent.filter((d) => d.StorageResolution === 1)).toHaveLength(4);
   });
 
   it('lets the SDK retry a throttled request, then succeeds', async () => {

@@ -40,9 +40,9 @@ describe('publishToCloudWatch', () => {
 
   it('puts the cluster in the Cluster dimension and sends fleet totals without one', () => {
     expect(
-      toDatum({ name: MetricName.ClusterScanErrors, value: 1, unit: 'Count', cluster: 'eu' }, at),
+      toDatum({ name: MetricName.NodesWithoutLease, value: 1, unit: 'Count', cluster: 'eu' }, at),
     ).toEqual({
-      MetricName: 'ClusterScanErrors',
+      MetricName: 'NodesWithoutLease',
       Unit: 'Count',
       Value: 1,
       Timestamp: at,
@@ -53,10 +53,12 @@ describe('publishToCloudWatch', () => {
     ).toBeUndefined();
   });
 
-  it('stores StaleNodeHeartbeats at 1-second resolution, and nothing else', () => {
+  it('stores StaleNodeHeartbeats and ClusterScanErrors at 1-second resolution, and nothing else', () => {
     for (const name of Object.values(MetricName)) {
       const datum = toDatum({ name, value: 1, unit: 'Count', cluster: 'eu' }, at);
-      expect(datum.StorageResolution, name).toBe(name === 'StaleNodeHeartbeats' ? 1 : undefined);
+      expect(datum.StorageResolution, name).toBe(
+        name === 'StaleNodeHeartbeats' || name === 'ClusterScanErrors' ? 1 : undefined,
+      );
     }
     expect(
       toDatum({ name: MetricName.StaleNodeHeartbeats, value: 3, unit: 'Count' }, at).StorageResolution,
