@@ -1,4 +1,5 @@
-import type { FindingType, Severity } from '../audit/findings.ts';
+import type { Severity } from '../audit/findings.ts';
+import type { OpenFinding } from './open-findings.ts';
 
 /**
  * The EventBridge events a finding's transitions produce, on the account's default bus: the contract the
@@ -16,21 +17,14 @@ export type FindingEventType = (typeof FindingEventType)[keyof typeof FindingEve
 /** The functions put events on this bus (name or ARN); unset, no event is sent. */
 export const FINDING_EVENT_BUS_ENV = 'LEASE_REAPER_EVENT_BUS';
 
-/** `detail` of both events. Times are RFC 3339 UTC. */
-export interface FindingEventDetail {
+/**
+ * `detail` of both events: the finding as the state keeps it (type, severity, namespace — '' for a
+ * cluster-scoped finding —, name, since, reason, node), with its cluster. Times are RFC 3339 UTC.
+ */
+export interface FindingEventDetail extends OpenFinding {
   /** The deployed stack (the `Stack` metric dimension), when deployed. */
   stack?: string;
   cluster: string;
-  type: FindingType;
-  severity: Severity;
-  /** '' for cluster-scoped findings (a Node without a lease). */
-  namespace: string;
-  name: string;
-  /** When the condition began, as far as the lease shows it (e.g. the last heartbeat), else first seen. */
-  since: string;
-  reason: string;
-  /** The Node involved, for node findings. */
-  node?: string;
   /** Resolved events: the run that no longer saw it. */
   resolvedAt?: string;
   /**

@@ -1,22 +1,17 @@
-import type { FindingType, Severity } from '../audit/findings.ts';
 import type { CurrentFinding } from './finding-diff.ts';
 import { byUrgency, type OpenFinding } from './open-findings.ts';
 
 export const FINDING_LOG_MESSAGE = 'lease finding';
 export const FINDINGS_NOT_LOGGED_MESSAGE = 'lease findings not logged';
 
-/** The fields of one "lease finding" log line (Logs Insights reads them; the dashboard table too). */
-export interface FindingLogFields {
+/**
+ * The fields of one "lease finding" log line (Logs Insights reads them; the dashboard table too): the
+ * finding as the state keeps it, its cluster and its state.
+ */
+export interface FindingLogFields extends OpenFinding {
   cluster: string;
-  type: FindingType;
-  severity: Severity;
-  namespace: string;
-  name: string;
-  since: string;
   /** `opened`: new this run; `open`: still open (or not diffed: no state); `resolved`: gone this run. */
   state: 'open' | 'opened' | 'resolved';
-  reason: string;
-  node?: string;
 }
 
 export interface FindingLogLines {
