@@ -1,10 +1,26 @@
 import { Command, Option } from 'commander';
 import { type AuditPolicy, defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import type { Severity } from '../shared/audit/findings.ts';
-import { auditClusters, type ClusterResult, type ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { ConfigError } from '../shared/errors.ts';
+import {
+  auditClusters,
+  type ClusterProgress,
+  type ClusterResult,
+  type ClusterTarget,
+} from '../shared/fleet/audit-clusters.ts';
 import type { ReadLimits } from '../shared/kube/read-limits.ts';
-import { auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
-import { escapeTerminal, safeJson } from '../shared/report/escape.ts';
+import { type AuditReport, auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
+import { escapeTerminal } from '../shared/report/escape.ts';
+import {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  outputFormat,
+  renderReport,
+  showsErrors,
+} from './audit-output.ts';
+import { formatSeconds } from './durations.ts';
+import { type FindingScope, isWholeCluster, labelSelector, scopeResult } from './finding-scope.ts';
+import { liveProgress } from './live-progress.ts';
 import {
   concurrency,
   isoTime,
@@ -14,15 +30,18 @@ import {
   timeoutSeconds,
   withReadLimitOptions,
 } from './options.ts';
-import { renderAuditTable } from './render-table.ts';
-import { commandTargets } from './targets.ts';
+import { commandTargets, withTargetOptions } from './targets.ts';
 
 interface AuditFlags extends ReadLimitFlags {
   kubeconfig?: string;
   clusters?: string;
   context: string[];
   allContexts?: boolean;
-  output: 'table' | 'json';
+  output: OutputFormat;
+  namespace?: string;
+  allNamespaces?: boolean;
+  selector?: FindingScope['selector'];
+  color: boolean;
   failOn?: Severity;
   now?: number;
   gracePeriod: number;
@@ -33,6 +52,7 @@ interface AuditFlags extends ReadLimitFlags {
   pods: boolean;
   concurrency: number;
   timeout: number;
+  connectTimeout: number;
 }
 
 export interface AuditRun {
@@ -40,12 +60,18 @@ export interface AuditRun {
   /** Clusters that could not even be connected to (registry runs): reported as error rows. */
   failures?: readonly ClusterResult[];
   policy: AuditPolicy;
-  output: 'table' | 'json';
+  output: OutputFormat | 'table' | 'json';
+  /** Which findings to report (-n, -l); every finding when absent. */
+  scope?: FindingScope;
+  /** False for --no-color; colour is also off under NO_COLOR and when stdout is not a terminal. */
+  colour?: boolean;
   failOn: Severity | undefined;
   nowMs: number | undefined;
   includePods: boolean;
   concurrency: number;
   timeoutSeconds: number;
+  /** Per new connection to a cluster; the client's default (10 s) when absent. */
+  connectTimeoutSeconds?: number | undefined;
   /** Caps on what one cluster may make the run read; the defaults when absent. */
   readLimits?: Partial<ReadLimits> | undefined;
 }
@@ -56,51 +82,119 @@ export async function runAudit(
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WriteStream = process.stderr,
 ): Promise<number> {
-  const progress = err.isTTY === true;
+  const scope = run.scope ?? {};
+  const format: OutputFormat = typeof run.output === 'string' ? { kind: run.output } : run.output;
+  // stderr only, and only on a terminal: a pipe or a file gets the report alone.
+  const progress = liveProgress(
+    err,
+    run.targets.map((t) => t.name),
+    { colour: run.colour !== false && !process.env.NO_COLOR },
+  );
   const results = await auditClusters(run.targets, {
     policy: run.policy,
     ...(run.nowMs !== undefined ? { nowMs: run.nowMs } : {}),
     concurrency: run.concurrency,
     signal: AbortSignal.timeout(run.timeoutSeconds * 1000),
-    ...(run.readLimits ? { client: { limits: run.readLimits } } : {}),
+    client: {
+      ...(run.readLimits ? { limits: run.readLimits } : {}),
+      ...(run.connectTimeoutSeconds !== undefined
+        ? { connectTimeoutMs: run.connectTimeoutSeconds * 1000 }
+        : {}),
+    },
     snapshot: { includePods: run.includePods },
-    onClusterDone: progress
-      ? (r, done, total) =>
-          err.write(
-            `\r\x1b[K[${done}/${total}] ${escapeTerminal(r.cluster)}: ${r.status === 'ok' ? `${r.audit.counts.leases} leases` : 'error'}`,
-          )
-      : undefined,
+    // Labels of the leases behind the findings are read from the snapshot.
+    keepSnapshots: scope.selector !== undefined,
+    ...(progress
+      ? {
+          onProgress: (cluster: string, p: ClusterProgress) => progress.update(cluster, p),
+          onClusterDone: (r: ClusterResult) => progress.done(r.cluster, r.status === 'ok'),
+        }
+      : {}),
   });
-  if (progress) err.write('\r\x1b[K');
-  const report = buildAuditReport([...results, ...(run.failures ?? [])], run.policy, Date.now());
+  progress?.clear();
+  const scoped = [...results, ...(run.failures ?? [])].map((r) => scopeResult(r, scope));
+  const report = withScope(buildAuditReport(scoped, run.policy, Date.now()), scope);
+  const tty = out === process.stdout && process.stdout.isTTY === true;
   out.write(
-    run.output === 'json'
-      ? `${safeJson(report, 2)}\n`
-      : renderAuditTable(report, out === process.stdout && process.stdout.isTTY === true),
+    renderReport(report, format, {
+      colour: tty && run.colour !== false && !process.env.NO_COLOR,
+      width: tty ? process.stdout.columns : undefined,
+    }),
   );
+  // -o name and jsonpath print only what was asked for: a failed cluster must still be seen.
+  if (!showsErrors(format))
+    for (const c of report.clusters)
+      if (c.status === 'error') err.write(`error: ${escapeTerminal(c.error.message)}\n`);
   return auditExitCode(report, run.failOn);
 }
 
+/** The report, saying which findings it holds when -n or -l narrowed them (fields may be added). */
+function withScope(report: AuditReport, scope: FindingScope): AuditReport {
+  if (isWholeCluster(scope)) return report;
+  return {
+    ...report,
+    scope: {
+      ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}),
+      ...(scope.selector !== undefined ? { labelSelector: scope.selector.text } : {}),
+    },
+  };
+}
+
 const seconds = (flag: string, description: string, fallback: number) =>
-  new Option(`${flag} <seconds>`, description).argParser(thresholdSeconds).default(fallback);
+  new Option(`${flag} <seconds>`, description)
+    .argParser(thresholdSeconds)
+    .default(fallback, fallback >= 120 ? `${fallback} = ${formatSeconds(fallback)}` : String(fallback));
+
+const examples = `
+Examples:
+  # Audit the current context of $KUBECONFIG (or ~/.kube/config)
+  lease-reaper audit
+
+  # Every context, as YAML
+  lease-reaper audit --all-contexts -A -o yaml
+
+  # Only the findings of leases in team-a labelled app=x, with their reasons in full
+  lease-reaper audit -n team-a -l app=x -o wide
+
+  # One number for a script; names to pipe to kubectl
+  lease-reaper audit -o jsonpath='{.summary.bySeverity.critical}'
+  lease-reaper audit -n team-a -o name
+
+  # Fail a CI step on critical findings
+  lease-reaper audit --context prod --fail-on critical
+
+Exit codes:
+  0   audited; no finding at or above --fail-on
+  1   a finding at or above --fail-on
+  2   at least one cluster could not be audited (wins over 1)
+  64  bad flags or configuration: no kubeconfig, no current context, an unknown context, a bad -o or -l
+
+Environment:
+  KUBECONFIG  kubeconfig files separated by ':', merged as kubectl merges them (the first to name a
+              cluster, user or context wins; current-context from the first file that sets it)
+  NO_COLOR    any non-empty value turns colour off (as does --no-color)
+`;
 
 /** `lease-reaper audit`: audit the clusters of a kubeconfig. */
 export function auditCommand(): Command {
-  return withReadLimitOptions(new Command('audit'))
+  return withReadLimitOptions(withTargetOptions(new Command('audit'), 'audit'))
     .description('audit the leases of one or more clusters from a kubeconfig')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
-    .option(
-      '--context <name>',
-      'context to audit (repeatable; default: the current context)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+    .addOption(
+      new Option('-o, --output <format>', `output format: ${OUTPUT_FORMATS.join(', ')}`)
+        .argParser(outputFormat)
+        .default({ kind: 'table' }, 'table'),
     )
-    .option('--all-contexts', 'audit every context of the kubeconfig')
     .option(
-      '--clusters <file>',
-      "audit the clusters of a registry file (the Lambda functions' configuration) with this machine's AWS credentials",
+      '-n, --namespace <namespace>',
+      'report only findings of leases in this namespace (node heartbeats are in kube-node-lease)',
     )
-    .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-A, --all-namespaces', 'report findings in every namespace (the default)')
+    .option(
+      '-l, --selector <selector>',
+      "report only findings of leases whose labels match (kubectl's syntax: app=x, tier in (a,b), !canary)",
+      labelSelector,
+    )
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([
         'warning',
@@ -160,18 +254,24 @@ export function auditCommand(): Command {
         apiServerGcGraceSeconds: flags.apiserverGcGrace,
         abandonedAfterSeconds: flags.abandonedAfter,
       };
+      if (flags.namespace !== undefined && flags.allNamespaces === true)
+        throw new ConfigError('-n/--namespace and -A/--all-namespaces cannot be combined');
       const { targets, failures } = await commandTargets(flags);
       process.exitCode = await runAudit({
         targets,
         failures,
         policy,
         output: flags.output,
+        scope: { namespace: flags.namespace, selector: flags.selector },
+        colour: flags.color,
         failOn: flags.failOn,
         nowMs: flags.now,
         includePods: flags.pods,
         concurrency: Math.max(1, flags.concurrency),
         timeoutSeconds: Math.max(1, flags.timeout),
+        connectTimeoutSeconds: flags.connectTimeout,
         readLimits: readLimitsFrom(flags),
       });
-    });
+    })
+    .addHelpText('after', examples);
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { LeaseReaperError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/report/audit-report.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
+import { VERSION } from '../shared/version.ts';
 import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { rbacCommand } from './rbac-command.ts';
@@ -12,9 +13,17 @@ import { simCommand } from './sim-command.ts';
 
 redactWrites(process.stdout);
 redactWrites(process.stderr);
+// A reader that stops early (`lease-reaper … | head`) closes the pipe: that ends the output, quietly, as
+// for any Unix tool — not the process with an unhandled EPIPE and a stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
 
 const program = new Command('lease-reaper')
   .description('Audit and reap Kubernetes Leases across clusters; includes a simulated cluster to try it on.')
+  .version(VERSION, '-V, --version', 'print the version and exit')
   .showHelpAfterError()
   .exitOverride();
 program.addCommand(auditCommand().exitOverride());

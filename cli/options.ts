@@ -44,6 +44,11 @@ export function timeoutSeconds(value: string): number {
   );
 }
 
+/** `--connect-timeout`: whole seconds, 1 to 300 (past a few minutes it is no longer a connect timeout). */
+export function connectTimeoutSeconds(value: string): number {
+  return wholeNumber(value, 1, 300, 'whole seconds from 1 to 300');
+}
+
 /** `--concurrency`: 1 to MAX_CONCURRENCY clusters. */
 export function concurrency(value: string): number {
   return wholeNumber(value, 1, MAX_CONCURRENCY, `a whole number from 1 to ${MAX_CONCURRENCY}`);

@@ -1,9 +1,10 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { startSimCluster } from '../sim/cluster.ts';
 import { defaultScenario, type ScenarioSpec } from '../sim/scenario.ts';
 import { count, port } from './options.ts';
 
 interface SimFlags {
+  name: string;
   nodes: number;
   seed: number;
   host: string;
@@ -23,10 +24,27 @@ interface SimFlags {
   realistic: boolean;
 }
 
+/**
+ * A kubeconfig entry name: any printable text (an EKS ARN, `kind-dev`…), as kubectl takes it; not empty,
+ * no control characters (it is printed in tables and written into a YAML file).
+ */
+function contextName(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (value.trim() === '' || value.length > 253 || /[\u0000-\u001f\u007f-\u009f]/.test(value))
+    throw new InvalidArgumentError('expected a name of 1 to 253 printable characters');
+  return value;
+}
+
 /** `lease-reaper sim`: serve a simulated cluster until interrupted. */
 export function simCommand(): Command {
   return new Command('sim')
     .description('serve a simulated Kubernetes cluster (HTTPS, its own CA) seeded with lease anomalies')
+    .option(
+      '--name <name>',
+      'cluster and context name in the kubeconfig it writes (the user is NAME-admin or NAME-read-only)',
+      contextName,
+      'sim',
+    )
     .option('--nodes <n>', 'Nodes, each with its heartbeat lease', count, defaultScenario.nodes)
     .option('--seed <n>', 'seed: the same seed gives the same cluster', count, 1)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -96,6 +114,7 @@ export function simCommand(): Command {
         malformedLeases: flags.malformedLeases,
       };
       const sim = await startSimCluster({
+        name: flags.name,
         host: flags.host,
         port: flags.port,
         seed: flags.seed,

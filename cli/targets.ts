@@ -1,31 +1,51 @@
+import { type Command, Option } from 'commander';
 import { ConfigError } from '../shared/errors.ts';
 import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
 import { ClusterConnector } from '../shared/fleet/cluster-connector.ts';
 import { type ConnectFailure, connectAll } from '../shared/fleet/connect-all.ts';
 import { registryFromFile } from '../shared/fleet/registry-source.ts';
-import { kubeConfigFromFile, withContext } from '../shared/kube/connect.ts';
+import { withContext } from '../shared/kube/connect.ts';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../shared/kube/kube-client.ts';
+import { loadKubeconfig } from './kubeconfig-files.ts';
+import { connectTimeoutSeconds } from './options.ts';
 
 /**
- * The clusters a command addresses: the named contexts of a kubeconfig, all of them, or its current one.
- * Each target is named after its context.
+ * The clusters a command addresses: the named contexts of the kubeconfig kubectl would use (merged from
+ * `$KUBECONFIG` first-wins, see kubeconfig-files.ts), all of them, or its current one. Each target is
+ * named after its context. No current context, or one that names no context or no cluster, is a
+ * configuration error (exit 64) rather than a guess.
  */
 function kubeconfigTargets(
   path: string | undefined,
   contexts: readonly string[],
   allContexts: boolean,
 ): ClusterTarget[] {
-  const kc = kubeConfigFromFile(path);
+  const kc = loadKubeconfig({ explicit: path, env: process.env.KUBECONFIG });
   const known = kc.getContexts().map((c) => c.name);
+  const listed = `it has: ${known.join(', ') || 'none'}`;
   let names: readonly string[];
   if (allContexts) names = known;
   else if (contexts.length > 0) names = contexts;
-  else names = [kc.getCurrentContext()];
+  else {
+    const current = kc.getCurrentContext();
+    if (!current)
+      throw new ConfigError(
+        `the kubeconfig has no current context: pass --context NAME or --all-contexts (${listed}), or run \`kubectl config use-context NAME\``,
+      );
+    if (!known.includes(current))
+      throw new ConfigError(
+        `the kubeconfig's current context "${current}" is not one of its contexts (${listed})`,
+      );
+    names = [current];
+  }
+  if (names.length === 0) throw new ConfigError('the kubeconfig has no contexts');
   for (const name of names) {
     if (!known.includes(name)) {
-      throw new ConfigError(
-        `--context "${name}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`,
-      );
+      throw new ConfigError(`--context "${name}" is not in the kubeconfig (${listed})`);
     }
+    const cluster = kc.contexts.find((c) => c.name === name)?.cluster;
+    if (!kc.getCluster(cluster ?? ''))
+      throw new ConfigError(`context "${name}" names cluster "${cluster}", which is not in the kubeconfig`);
   }
   return names.map((name) => ({ name, kubeConfig: withContext(kc, name) }));
 }
@@ -71,4 +91,34 @@ export async function commandTargets(
     targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
     failures: [],
   };
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Adds the target flags every multi-cluster command takes, named and worded as kubectl's: `--kubeconfig`,
+ * `--context` (repeatable), `--all-contexts` and `--clusters`. `verb` completes "context to …".
+ */
+export function withTargetOptions(command: Command, verb: string): Command {
+  return command
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig file (default: the files of $KUBECONFIG merged as kubectl merges them, else ~/.kube/config)',
+    )
+    .addOption(
+      new Option('--context <name>', `context to ${verb} (repeatable)`)
+        .argParser(collect)
+        .default([] as string[], "the kubeconfig's current context"),
+    )
+    .option('--all-contexts', `${verb} every context of the kubeconfig`)
+    .option(
+      '--clusters <file>',
+      `${verb} the clusters of a registry file (the Lambda functions' configuration) with this machine's AWS credentials`,
+    )
+    .option(
+      '--connect-timeout <seconds>',
+      'give up on a connection (DNS, TCP, TLS) not made in this long; each request tries up to 5 times (1 to 300)',
+      connectTimeoutSeconds,
+      DEFAULT_CONNECT_TIMEOUT_MS / 1000,
+    );
 }

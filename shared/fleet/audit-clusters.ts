@@ -45,6 +45,17 @@ export interface AuditRunOptions {
   keepSnapshots?: boolean;
   /** Called as each cluster finishes, e.g. for progress output. */
   onClusterDone?: (result: ClusterResult, done: number, total: number) => void;
+  /** Called while a cluster is read: when it starts, after each page, before each retry (live progress). */
+  onProgress?: (cluster: string, progress: ClusterProgress) => void;
+}
+
+/** How far the reading of one cluster has got. */
+export interface ClusterProgress {
+  pages: number;
+  objects: number;
+  retries: number;
+  /** The last retry: the attempt it starts (2 = the first retry) and why the one before failed. */
+  lastRetry?: { attempt: number; reason: string };
 }
 
 /**
@@ -68,11 +79,37 @@ export async function auditClusters(
 async function auditOne(target: ClusterTarget, options: AuditRunOptions): Promise<ClusterResult> {
   let client: KubeClient | undefined;
   try {
+    const report = options.onProgress;
+    const progress: ClusterProgress = { pages: 0, objects: 0, retries: 0 };
+    const onRetry = options.client?.onRetry;
     client = new KubeClient(target.name, target.kubeConfig, {
       ...options.client,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(report
+        ? {
+            onRetry: (info: Parameters<NonNullable<KubeClientOptions['onRetry']>>[0]) => {
+              onRetry?.(info);
+              progress.retries++;
+              progress.lastRetry = { attempt: info.attempt + 1, reason: info.reason };
+              report(target.name, { ...progress });
+            },
+          }
+        : {}),
     });
-    const snapshot = await readClusterSnapshot(client, options.snapshot);
+    report?.(target.name, { ...progress });
+    const snapshot = await readClusterSnapshot(
+      client,
+      report
+        ? {
+            ...options.snapshot,
+            onProgress: (p) => {
+              progress.pages = p.pages;
+              progress.objects = p.objects;
+              report(target.name, { ...progress });
+            },
+          }
+        : options.snapshot,
+    );
     const clock = chooseClock(snapshot, options.nowMs, Date.now());
     const input: AuditInput = snapshot;
     return {

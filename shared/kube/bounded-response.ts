@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import tls from 'node:tls';
 import zlib from 'node:zlib';
 import type { RequestContext } from '@kubernetes/client-node';
 import { formatBytes, ReadLimitExceeded, type ReadLimits } from './read-limits.ts';
@@ -24,8 +25,9 @@ export async function sendBounded(
   signal: AbortSignal,
   limits: Readonly<ReadLimits>,
   onHeaders: (headers: Readonly<Record<string, string>>) => void,
+  connectTimeoutMs?: number,
 ): Promise<BoundedResponse> {
-  const res = await send(ctx, signal);
+  const res = await send(ctx, signal, connectTimeoutMs);
   const headers = flatHeaders(res.headers);
   onHeaders(headers);
   const announced = Number(headers['content-length']);
@@ -37,7 +39,38 @@ export async function sendBounded(
   return { status: res.statusCode ?? 0, headers, text: decodeUtf8(body, limits) };
 }
 
-function send(ctx: RequestContext, signal: AbortSignal): Promise<http.IncomingMessage> {
+/**
+ * A new connection (DNS, TCP and, for https, the TLS handshake) that did not complete in time. A black-holed
+ * endpoint (a VPN that is down, a private EKS endpoint seen from outside) never refuses: without this the
+ * attempt would wait for the whole request timeout.
+ */
+export class ConnectTimeoutError extends Error {
+  readonly code = 'ECONNECT_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`no connection within ${timeoutMs / 1000} s (connect timeout)`);
+    this.name = 'ConnectTimeoutError';
+  }
+}
+
+/**
+ * Bounds the setting up of a fresh connection. A kept-alive socket, or one a proxy agent hands over
+ * already connected, is left alone; a request queued for a free socket starts its clock when it gets one.
+ */
+function boundConnect(req: http.ClientRequest, timeoutMs: number): void {
+  req.once('socket', (socket) => {
+    if (req.reusedSocket || !socket.connecting) return;
+    const timer = setTimeout(() => req.destroy(new ConnectTimeoutError(timeoutMs)), timeoutMs);
+    const connected = () => clearTimeout(timer);
+    socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', connected);
+    socket.once('close', connected);
+  });
+}
+
+function send(
+  ctx: RequestContext,
+  signal: AbortSignal,
+  connectTimeoutMs: number | undefined,
+): Promise<http.IncomingMessage> {
   const url = new URL(ctx.getUrl());
   const body = ctx.getBody();
   const headers: Record<string, string> = { 'Accept-Encoding': 'gzip, deflate, br', ...ctx.getHeaders() };
@@ -50,6 +83,7 @@ function send(ctx: RequestContext, signal: AbortSignal): Promise<http.IncomingMe
       { method: ctx.getHttpMethod(), headers, agent: ctx.getAgent(), signal },
       resolve,
     );
+    if (connectTimeoutMs !== undefined) boundConnect(req, connectTimeoutMs);
     req.on('error', reject);
     req.end(body);
   });

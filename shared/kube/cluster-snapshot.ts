@@ -17,6 +17,8 @@ export interface SnapshotOptions {
   /** List unfinished Pods so leader leases can be matched with their holder (default true). */
   includePods?: boolean;
   pageSize?: number;
+  /** Called as pages arrive, with the totals so far over every list of the snapshot (live progress). */
+  onProgress?: ((progress: { pages: number; objects: number }) => void) | undefined;
 }
 
 /** What one cluster looked like: the input of the audit. */
@@ -54,7 +56,16 @@ export async function readClusterSnapshot(
       siblings.abort(err);
       throw err;
     });
-  const leaseQuery = { labelSelector: options.leaseLabelSelector, pageSize, signal };
+  const totals = { pages: 0, objects: 0 };
+  const report = options.onProgress;
+  const onPage = report
+    ? (delta: { pages: number; items: number }) => {
+        totals.pages += delta.pages;
+        totals.objects += delta.items;
+        report({ ...totals });
+      }
+    : undefined;
+  const leaseQuery = { labelSelector: options.leaseLabelSelector, pageSize, signal, onPage };
 
   const leaseLists = options.namespaces
     ? options.namespaces.map((ns) =>
@@ -70,7 +81,7 @@ export async function readClusterSnapshot(
       )
     : [settle(listAll(client, `${LEASES}/leases`, 'leases', toLeaseRecord, leaseQuery))];
   const nodeList = settle(
-    listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, { metadataOnly: true, pageSize, signal }),
+    listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, { metadataOnly: true, pageSize, signal, onPage }),
   );
   const podList =
     options.includePods === false
@@ -81,6 +92,7 @@ export async function readClusterSnapshot(
             pageSize,
             fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
             signal,
+            onPage,
           }),
         );
 

@@ -19,7 +19,15 @@ import {
   ConfigError,
 } from '../errors.ts';
 import { userAgent } from '../version.ts';
-import { sendBounded } from './bounded-response.ts';
+import { ConnectTimeoutError, sendBounded } from './bounded-response.ts';
+import {
+  credentialsFailureMessage,
+  type ExecConfig,
+  forbiddenMessage,
+  networkHint,
+  rbacRequestOf,
+  unauthorizedHint,
+} from './failure-hints.ts';
 import { ReadLimitExceeded, type ReadLimits, resolveReadLimits } from './read-limits.ts';
 import { defaultRetryPolicy, type RetryPolicy, retryableStatuses, retryDelayMs } from './retry-policy.ts';
 import { ServerClock } from './server-clock.ts';
@@ -52,6 +60,11 @@ export interface KubeClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Per attempt, headers and body included (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * Per new connection: DNS, TCP and the TLS handshake (default 10 s). A black-holed endpoint then fails
+   * an attempt in this time, not in the request timeout; connections reused from the pool are not bound.
+   */
+  connectTimeoutMs?: number;
   /** Aborts everything: the run's deadline (Lambda remaining time, CLI timeout). */
   signal?: AbortSignal;
   /** Caps on what one cluster may make the client read (defaults: `defaultReadLimits`). */
@@ -61,6 +74,9 @@ export interface KubeClientOptions {
   /** Called before each retry, for logs and metrics. */
   onRetry?: (info: { operation: string; attempt: number; delayMs: number; reason: string }) => void;
 }
+
+/** The connect timeout when none is given: the CLI's `--connect-timeout` default and the functions'. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface ClientStats {
   requests: number;
@@ -83,6 +99,11 @@ export class KubeClient {
   readonly limits: Readonly<ReadLimits>;
   private readonly retry: RetryPolicy;
   private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  /** The server URL as messages show it: without user info (some kubeconfigs carry a password there). */
+  private readonly shownUrl: string;
+  /** Credentials being produced: concurrent requests share one exec plugin run (see authenticate). */
+  private authInFlight: Promise<Credentials> | undefined;
   private readonly random: () => number;
   private readonly server: ServerConfiguration<Record<string, string>>;
   private agent: Promise<http.Agent | undefined> | undefined;
@@ -99,6 +120,8 @@ export class KubeClient {
     this.server = new ServerConfiguration(this.serverUrl, {});
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.shownUrl = withoutUserInfo(this.serverUrl);
     this.random = options.random ?? Math.random;
     this.limits = resolveReadLimits(options.limits);
   }
@@ -115,7 +138,7 @@ export class KubeClient {
       try {
         const res = await this.sendOnce(req, signal);
         if (res.status < 300 || req.allowStatuses?.includes(res.status)) return res;
-        failure = statusFailure(res);
+        failure = this.statusFailure(res, req);
         if (!retryableStatuses.has(res.status)) throw this.error(failure, req, attempt);
         retryAfter = res.headers['retry-after'];
       } catch (err) {
@@ -123,14 +146,24 @@ export class KubeClient {
         // A limit holds whatever the server sends next: report it at once, even if the run was aborted meanwhile.
         if (err instanceof ReadLimitExceeded) throw this.error(limitFailure(err), req, attempt);
         this.throwIfAborted(req, err);
-        failure = timeout.aborted
-          ? {
-              kind: 'timeout',
-              retryable: true,
-              message: `no response within ${this.requestTimeoutMs} ms`,
-              cause: err,
-            }
-          : transportFailure(err);
+        failure =
+          err instanceof ConnectTimeoutError
+            ? {
+                kind: 'unreachable',
+                retryable: true,
+                message: `unreachable: cannot connect to ${this.shownUrl}: ${err.message}`,
+                hint: networkHint(this.shownUrl),
+                cause: err,
+              }
+            : timeout.aborted
+              ? {
+                  kind: 'timeout',
+                  retryable: true,
+                  message: `no response within ${this.requestTimeoutMs} ms`,
+                  hint: `the API server at ${this.shownUrl} accepted the connection but did not answer in time`,
+                  cause: err,
+                }
+              : transportFailure(err, this.shownUrl);
         if (!failure.retryable) throw this.error(failure, req, attempt);
       }
       if (attempt >= this.retry.maxAttempts) throw this.error(failure, req, attempt);
@@ -165,12 +198,71 @@ export class KubeClient {
     }
     // Credentials (token, exec, client certificate) and TLS material come from the KubeConfig per request,
     // so refreshed tokens are picked up; the connection pool is ours and lives as long as the client.
-    await this.kubeConfig.applySecurityAuthentication(ctx);
+    const auth = await this.authenticate(req);
+    for (const [name, value] of Object.entries(auth.headers)) ctx.setHeaderParam(name, value);
+    if (auth.agent) ctx.setAgent(auth.agent);
     const agent = await this.keepAliveAgent();
     if (agent) ctx.setAgent(agent);
     this.stats.requests++;
     // The Date header is read as the headers arrive: that is when the server wrote it.
-    return sendBounded(ctx, signal, this.limits, (headers) => this.clock.observe(headers.date, Date.now()));
+    return sendBounded(
+      ctx,
+      signal,
+      this.limits,
+      (headers) => this.clock.observe(headers.date, Date.now()),
+      this.connectTimeoutMs,
+    );
+  }
+
+  /**
+   * The credentials for one request. Requests that ask at the same time share one answer, so the lists
+   * of a snapshot (sent together) run an exec plugin once, not once each. A failure is a credentials
+   * error, never retried: an expired SSO session or a missing plugin fails the same way every time, and is
+   * not the network's fault.
+   */
+  private authenticate(req: KubeRequest): Promise<Credentials> {
+    this.authInFlight ??= (async () => {
+      const scratch = this.server.makeRequestContext('/', 'GET' as HttpMethod);
+      try {
+        await this.kubeConfig.applySecurityAuthentication(scratch);
+      } catch (cause) {
+        const exec = this.kubeConfig.getCurrentUser()?.exec as ExecConfig | undefined;
+        throw this.error(
+          {
+            kind: 'credentials',
+            message: `could not get credentials for ${this.shownUrl}`,
+            hint: credentialsFailureMessage(exec, cause),
+            cause,
+          },
+          req,
+          1,
+        );
+      }
+      return { headers: { ...scratch.getHeaders() }, agent: scratch.getAgent() };
+    })().finally(() => {
+      this.authInFlight = undefined;
+    });
+    return this.authInFlight;
+  }
+
+  private statusFailure(res: KubeResponse, req: KubeRequest): Failure {
+    const status = res.status;
+    if (status === 401) {
+      const exec = this.kubeConfig.getCurrentUser()?.exec as ExecConfig | undefined;
+      return {
+        kind: 'unauthorized',
+        status,
+        message: `unauthorized (401): ${this.shownUrl} refused the credentials`,
+        hint: unauthorizedHint(exec),
+      };
+    }
+    if (status === 403)
+      return {
+        kind: 'forbidden',
+        status,
+        message: forbiddenMessage(rbacRequestOf(req.method, req.path), statusBody(res.text)),
+      };
+    return statusFailure(res);
   }
 
   private keepAliveAgent(): Promise<http.Agent | undefined> {
@@ -212,7 +304,8 @@ export class KubeClient {
 
   private error(failure: Failure, req: KubeRequest, attempts: number): ClusterAccessError {
     const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
-    const message = `${failure.message} while trying to ${req.operation}${tries}`;
+    const hint = failure.hint ? `; ${failure.hint}` : '';
+    const message = `${failure.message} while trying to ${req.operation}${tries}${hint}`;
     const details = {
       attempts,
       operation: req.operation,
@@ -232,6 +325,12 @@ export class KubeClient {
 
 const USER_AGENT = userAgent();
 
+/** What client-node's authentication put on a request: headers (Authorization) and its agent. */
+interface Credentials {
+  headers: Record<string, string>;
+  agent: http.Agent | undefined;
+}
+
 interface Failure {
   kind: ClusterErrorKind;
   message: string;
@@ -239,7 +338,22 @@ interface Failure {
   retryable?: boolean;
   /** The read limit that was exceeded, for `limit` failures. */
   limit?: string;
+  /** What to try, appended after the attempts. */
+  hint?: string;
   cause?: unknown;
+}
+
+/** `https://user:pass@host/` → `https://host` (a URL that does not parse is shown as it is; redaction still applies). */
+function withoutUserInfo(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    return url;
+  }
 }
 
 const errorClasses: Record<ClusterErrorKind, typeof ClusterUnauthorizedError> = {
@@ -262,9 +376,21 @@ function isClusterError(err: unknown): err is ClusterAccessError {
 
 /** The `message` of a Kubernetes Status body, when the body is one. */
 export function statusMessage(text: string): string | undefined {
+  return statusBody(text)?.message;
+}
+
+/** A Kubernetes Status body's message and details, when the body is one. */
+function statusBody(
+  text: string,
+): { message?: string; details?: { group?: unknown; kind?: unknown } } | undefined {
   try {
-    const body = JSON.parse(text) as { kind?: string; message?: unknown };
-    return body.kind === 'Status' && typeof body.message === 'string' ? body.message : undefined;
+    const body = JSON.parse(text) as { kind?: string; message?: unknown; details?: unknown };
+    if (body.kind !== 'Status') return undefined;
+    const details = typeof body.details === 'object' && body.details !== null ? body.details : undefined;
+    return {
+      ...(typeof body.message === 'string' ? { message: body.message } : {}),
+      ...(details ? { details: details as { group?: unknown; kind?: unknown } } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -274,13 +400,6 @@ function statusFailure(res: KubeResponse): Failure {
   const detail = statusMessage(res.text);
   const suffix = detail ? `: ${detail}` : '';
   const status = res.status;
-  if (status === 401)
-    return {
-      kind: 'unauthorized',
-      status,
-      message: 'unauthorized (401): the cluster refused the credentials',
-    };
-  if (status === 403) return { kind: 'forbidden', status, message: `forbidden (403)${suffix}` };
   if (status === 429) return { kind: 'throttled', status, message: `throttled (429)${suffix}` };
   if (status >= 500) return { kind: 'server', status, message: `server error (${status})${suffix}` };
   return { kind: 'request', status, message: `request failed (${status})${suffix}` };
@@ -292,7 +411,10 @@ function limitFailure(err: ReadLimitExceeded): Failure {
 
 const tlsErrorCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 
-function transportFailure(err: unknown): Failure {
+/** Failures a retry a moment later will not cure: the name does not exist. (EAI_AGAIN is transient.) */
+const permanentCodes = new Set(['ENOTFOUND']);
+
+function transportFailure(err: unknown, serverUrl: string): Failure {
   const code = (err as { code?: unknown }).code;
   const codeText = typeof code === 'string' ? code : '';
   if (codeText === 'ERR_STRING_TOO_LONG') {
@@ -304,15 +426,27 @@ function transportFailure(err: unknown): Failure {
     return {
       kind: 'unreachable',
       retryable: false,
-      message: `TLS verification failed (${codeText})`,
+      message: `TLS verification failed (${codeText}) for ${serverUrl}`,
+      hint: "check the cluster's certificate-authority in the kubeconfig (a proxy that intercepts TLS also causes this)",
       cause: err,
     };
   }
+  if (codeText === 'ENOTFOUND' || codeText === 'EAI_AGAIN')
+    return {
+      kind: 'unreachable',
+      retryable: !permanentCodes.has(codeText),
+      message: `unreachable: cannot resolve the host of ${serverUrl} (${codeText})`,
+      hint: `${networkHint(serverUrl)} (a private endpoint's name resolves only inside its VPC)`,
+      cause: err,
+    };
   const reason = err instanceof Error ? err.message : String(err);
   return {
     kind: 'unreachable',
     retryable: true,
-    message: `unreachable (${codeText || 'connection error'}): ${reason}`,
+    message: codeText
+      ? `unreachable: cannot connect to ${serverUrl} (${codeText})`
+      : `unreachable: cannot connect to ${serverUrl}: ${reason}`,
+    hint: networkHint(serverUrl),
     cause: err,
   };
 }

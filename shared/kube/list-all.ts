@@ -18,6 +18,11 @@ export interface ListQuery {
   maxItems?: number;
   /** Cancels the list (see KubeRequest.signal). */
   signal?: AbortSignal | undefined;
+  /**
+   * Called after each page with what it added: one page and its items (for live progress). A restart after
+   * 410 reports the items it dropped as a negative count; pages count every page read.
+   */
+  onPage?: ((delta: { pages: number; items: number }) => void) | undefined;
 }
 
 export interface ListResult<T> {
@@ -92,11 +97,13 @@ export async function listAll<T>(
         items.push(project(item));
       }
       pages++;
+      query.onPage?.({ pages: 1, items: page.items.length });
       resourceVersion = page.resourceVersion;
       token = page.continueToken;
       if (token !== undefined) rememberToken(tokensSeen, token, client.cluster, what, pages);
     } while (token);
     if (!expired) return { items, resourceVersion, pages, restarts };
+    query.onPage?.({ pages: 0, items: -items.length });
     restarts++;
     if (restarts > maxRestarts) {
       throw new ClusterListExpiredError(

@@ -1,6 +1,12 @@
 import { defaultAuditPolicy } from '../audit/audit-policy.ts';
 import { ConfigError } from '../errors.ts';
-import { type AuditClock, auditClusters, type ClusterTarget } from '../fleet/audit-clusters.ts';
+import {
+  type AuditClock,
+  auditClusters,
+  type ClusterProgress,
+  type ClusterResult,
+  type ClusterTarget,
+} from '../fleet/audit-clusters.ts';
 import { KubeClient } from '../kube/kube-client.ts';
 import type { ReadLimits } from '../kube/read-limits.ts';
 import { type ClockRefusal, clockRefusal } from './clock-guard.ts';
@@ -48,6 +54,12 @@ export interface ReapRunOptions {
   log?: (record: ActionRecord) => void;
   /** Caps on what one cluster may make the run read (shared/kube/read-limits.ts). */
   readLimits?: Partial<ReadLimits>;
+  /** Per new connection (KubeClientOptions.connectTimeoutMs); the client's default when absent. */
+  connectTimeoutMs?: number;
+  /** Live progress of the reads (see AuditRunOptions.onProgress). */
+  onProgress?: (cluster: string, progress: ClusterProgress) => void;
+  /** Called as each cluster's read and audit finish (before any delete). */
+  onClusterRead?: (cluster: string, ok: boolean) => void;
 }
 
 /**
@@ -70,7 +82,14 @@ export async function reapClusters(
     ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.readLimits ? { client: { limits: options.readLimits } } : {}),
+    client: {
+      ...(options.readLimits ? { limits: options.readLimits } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    },
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onClusterRead
+      ? { onClusterDone: (r: ClusterResult) => options.onClusterRead?.(r.cluster, r.status === 'ok') }
+      : {}),
     snapshot: { includePods: true },
     keepSnapshots: true,
   });
@@ -95,11 +114,10 @@ export async function reapClusters(
       now: clock.now,
       ...(clock.skewMs !== undefined ? { skewMs: clock.skewMs } : {}),
     };
-    const client = new KubeClient(
-      target.name,
-      target.kubeConfig,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const client = new KubeClient(target.name, target.kubeConfig, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    });
     try {
       const execution = await executePlan(plan, kubeDeleter(client), {
         dryRun: options.dryRun,

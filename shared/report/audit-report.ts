@@ -19,6 +19,8 @@ export interface AuditReport {
   kind: 'AuditReport';
   generatedAt: string;
   policy: AuditPolicy;
+  /** Present when the CLI reported only some findings (`-n`, `-l`); summary and findings are those. */
+  scope?: { namespace?: string; labelSelector?: string };
   summary: {
     clusters: number;
     failedClusters: number;

@@ -150,14 +150,19 @@ function runCliOnTty(args: readonly string[]): Promise<CliResult> {
 
 /** The severity colours lease-reaper writes to a terminal (red, yellow, cyan). */
 const OWN_COLOURS = ['\x1b[31m', '\x1b[33m', '\x1b[36m'];
+/** The live progress's own codes (cli/live-progress.ts): green ✓, dim text, and its erase (up N lines, clear). */
+const PROGRESS_COLOURS = ['\x1b[32m', '\x1b[2m'];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the progress display's own erase sequence.
+const PROGRESS_ERASE = /\x1b\[\d+A\r\x1b\[J/g;
 
 /**
  * Terminal output with what lease-reaper itself writes on a terminal taken out — the pty's CRLF line ends,
- * the severity colours, and the progress line's `\r ESC[K` — so whatever control is left came from a cluster.
+ * the severity colours, and the live progress's erase and colours — so whatever control is left came from
+ * a cluster.
  */
 function withoutOwnTerminalCodes(text: string): string {
-  let out = text.replaceAll('\r\n', '\n').replaceAll('\r\x1b[K', '');
-  for (const code of [...OWN_COLOURS, '\x1b[0m']) out = out.replaceAll(code, '');
+  let out = text.replaceAll('\r\n', '\n').replace(PROGRESS_ERASE, '');
+  for (const code of [...OWN_COLOURS, ...PROGRESS_COLOURS, '\x1b[0m']) out = out.replaceAll(code, '');
   return out;
 }
 
@@ -179,8 +184,9 @@ describe('cluster text in the CLI output', () => {
 
     // Act
     const [audit, reap] = await Promise.all([
-      runCli(['audit', '--kubeconfig', kubeconfig, '--all-contexts']),
-      runCli(['reap', '--kubeconfig', kubeconfig, '--all-contexts', '--policy', policy]),
+      // -o wide: the narrow default leaves REASON (where the holder's text is) out of a pipe.
+      runCli(['audit', '--kubeconfig', kubeconfig, '--all-contexts', '-o', 'wide']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--all-contexts', '--policy', policy, '--verbose']),
     ]);
 
     // Assess: the finding and the plan are there, with the holder's text made visible, not obeyed.
@@ -256,7 +262,7 @@ describe('cluster text in the CLI output', () => {
 
     // Act
     const [audit, reap] = await Promise.all([
-      runCliOnTty(['audit', '--kubeconfig', kubeconfig, '--all-contexts']),
+      runCliOnTty(['audit', '--kubeconfig', kubeconfig, '--all-contexts', '-o', 'wide']),
       runCliOnTty(['reap', '--kubeconfig', kubeconfig, '--all-contexts', '--policy', policy]),
     ]);
 

@@ -142,8 +142,8 @@ describe('lease-reaper reap', () => {
 
     // Act
     const [table, json] = await Promise.all([
-      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy]),
-      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--output', 'json']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--verbose']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--output', 'json', '--verbose']),
     ]);
 
     // Assess
@@ -201,6 +201,7 @@ describe('lease-reaper reap', () => {
       '--apply',
       '--output',
       'json',
+      '--verbose',
     ]);
 
     // Assess
@@ -302,6 +303,7 @@ describe('lease-reaper reap', () => {
       '--apply',
       '--output',
       'json',
+      '--verbose',
     ]);
 
     // Assess
@@ -335,7 +337,7 @@ describe('lease-reaper reap', () => {
     const expectedPlan = abandonedOldestFirst(sim, seeded, INCLUDED).slice(0, CAP);
 
     // Act
-    const result = await runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy]);
+    const result = await runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--verbose']);
 
     // Assess
     expect(result.code).toBe(2);
@@ -382,6 +384,7 @@ describe('lease-reaper reap', () => {
         policy,
         '--output',
         'json',
+        '--verbose',
         ...flags,
       ]);
       cliDone = true;

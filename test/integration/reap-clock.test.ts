@@ -52,8 +52,18 @@ describe('the reaper clock guard (CLI)', () => {
 
     // Act
     const [table, json] = await Promise.all([
-      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply']),
-      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply', '--output', 'json']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply', '--verbose']),
+      runCli([
+        'reap',
+        '--kubeconfig',
+        kubeconfig,
+        '--policy',
+        policy,
+        '--apply',
+        '--output',
+        'json',
+        '--verbose',
+      ]),
     ]);
 
     // Assess: nothing was sent, nothing deleted.
@@ -166,7 +176,7 @@ describe('the reaper clock guard (CLI)', () => {
     // Act
     const [table, fixed] = await Promise.all([
       runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy]),
-      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--now', at]),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--now', at, '--verbose']),
     ]);
 
     // Assess

@@ -1,0 +1,161 @@
+import { ClusterAccessError } from '../shared/errors.ts';
+import type { AuditClock, ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import type { ConnectFailure } from '../shared/fleet/connect-all.ts';
+import { KubeClient } from '../shared/kube/kube-client.ts';
+import type { ReadLimits } from '../shared/kube/read-limits.ts';
+import { type LeaseRecord, toLeaseRecord } from '../shared/kube/records.ts';
+import { clockRefusal } from '../shared/reap/clock-guard.ts';
+import { type ActionRecord, executePlan, kubeDeleter } from '../shared/reap/execute-plan.ts';
+import type { PlannedDeletion, ReapPlan, SkippedCandidate } from '../shared/reap/plan.ts';
+import type { ClusterReap } from '../shared/reap/reap-clusters.ts';
+import type { ReapPolicy } from '../shared/reap/reap-policy.ts';
+import { liveRefusal } from './live-lease-guards.ts';
+import type { PlannedCluster, ReapPlanFile } from './plan-file.ts';
+
+export interface ApplyPlanOptions {
+  /** The plan's policy, with --max-clock-skew applied. */
+  policy: ReapPolicy;
+  dryRun: boolean;
+  signal?: AbortSignal;
+  log?: (record: ActionRecord) => void;
+  readLimits?: Partial<ReadLimits>;
+  /** Per new connection (KubeClientOptions.connectTimeoutMs). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Executes a saved plan: no audit, no planning. Per cluster, in the plan's order: read each planned lease
+ * back (a list by name — the `list` the audit's RBAC already grants), re-check the guards that are about
+ * the live object (live-lease-guards.ts), hold the cluster to the clock guard (the reads' Date headers),
+ * spend the run's cap, then delete each lease with the plan's uid and resourceVersion as preconditions —
+ * never the live ones — so a lease changed since the plan answers 409 (`changed`) and stays. A lease not
+ * in the plan is never addressed. Clusters go one after another so the run-wide cap is spent in order.
+ */
+export async function applySavedPlan(
+  plan: ReapPlanFile,
+  targets: readonly ClusterTarget[],
+  failures: readonly ConnectFailure[],
+  options: ApplyPlanOptions,
+): Promise<ClusterReap[]> {
+  let budget = options.policy.maxDeletionsPerRun;
+  const results: ClusterReap[] = [];
+  for (const planned of plan.clusters) {
+    const failure = failures.find((f) => f.cluster === planned.cluster);
+    const target = targets.find((t) => t.name === planned.cluster);
+    if (failure || !target) {
+      results.push(
+        failure ?? {
+          cluster: planned.cluster,
+          status: 'error',
+          error: { kind: 'internal', message: 'not addressed' },
+        },
+      );
+      continue;
+    }
+    const client = new KubeClient(target.name, target.kubeConfig, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.readLimits ? { limits: options.readLimits } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    });
+    try {
+      let live: Map<string, LeaseRecord>;
+      try {
+        live = await readPlannedLeases(client, planned);
+      } catch (err) {
+        const e = err instanceof ClusterAccessError ? err : undefined;
+        results.push({
+          cluster: planned.cluster,
+          status: 'error',
+          error: { kind: e?.kind ?? 'internal', message: e?.message ?? String(err) },
+        });
+        continue;
+      }
+      const localMs = Date.now();
+      const skewMs = client.clock.latest?.skewMs;
+      const clock: AuditClock =
+        skewMs === undefined
+          ? { source: 'local', nowMs: localMs }
+          : { source: 'server', nowMs: localMs + skewMs, skewMs };
+      const refusal = clockRefusal(clock, options.policy.maxClockSkew);
+      const reapPlan = checkedPlan(planned, live, options.policy, budget);
+      const now = new Date(clock.nowMs).toISOString();
+      const execution = await executePlan(reapPlan, kubeDeleter(client), {
+        dryRun: options.dryRun,
+        clock: { source: clock.source, now, ...(skewMs !== undefined ? { skewMs } : {}) },
+        ...(refusal ? { refusal: refusal.message } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      });
+      budget -= execution.deleted + execution.alreadyGone;
+      const common = { cluster: planned.cluster, clock: { ...clock, now }, plan: reapPlan, execution };
+      results.push(refusal ? { ...common, status: 'refused', refusal } : { ...common, status: 'ok' });
+    } finally {
+      await client.close();
+    }
+  }
+  return results;
+}
+
+/** `namespace/name` → the lease as it is now, for the plan's leases that still exist. */
+async function readPlannedLeases(
+  client: KubeClient,
+  planned: PlannedCluster,
+): Promise<Map<string, LeaseRecord>> {
+  const live = new Map<string, LeaseRecord>();
+  for (const d of planned.deletions) {
+    const res = await client.request({
+      method: 'GET',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(d.namespace)}/leases`,
+      query: { fieldSelector: `metadata.name=${d.name}` },
+      operation: `read lease ${d.namespace}/${d.name}`,
+    });
+    const items = (JSON.parse(res.text) as { items?: unknown }).items;
+    const found = (Array.isArray(items) ? items : [])
+      .map(toLeaseRecord)
+      .find((l) => l.namespace === d.namespace && l.name === d.name);
+    if (found) live.set(`${d.namespace}/${d.name}`, found);
+  }
+  return live;
+}
+
+/**
+ * The plan's deletions for one cluster, as the executor takes them: those the live guards refuse are
+ * skipped (only when the live lease is still the planned object — otherwise the delete's preconditions
+ * answer for it), and the cap leaves out what is over the cluster's or the run's remaining budget. Pure.
+ */
+export function checkedPlan(
+  planned: PlannedCluster,
+  live: ReadonlyMap<string, LeaseRecord>,
+  policy: ReapPolicy,
+  runBudget: number,
+): ReapPlan {
+  const deletions: PlannedDeletion[] = [];
+  const skipped: SkippedCandidate[] = [];
+  for (const d of planned.deletions) {
+    const lease = live.get(`${d.namespace}/${d.name}`);
+    const unchanged = lease?.uid === d.uid && lease.resourceVersion === d.resourceVersion;
+    const why = lease && unchanged ? liveRefusal(d, lease, policy) : undefined;
+    if (why) {
+      skipped.push({
+        namespace: d.namespace,
+        name: d.name,
+        finding: d.finding,
+        skip: why[0],
+        detail: why[1],
+      });
+      continue;
+    }
+    deletions.push({ ...d });
+  }
+  const cap = Math.max(0, Math.min(policy.maxDeletionsPerCluster, runBudget));
+  for (const d of deletions.slice(cap)) {
+    skipped.push({
+      namespace: d.namespace,
+      name: d.name,
+      finding: d.finding,
+      skip: 'capReached',
+      detail: `over the cap of ${cap} deletions (maxDeletionsPerCluster ${policy.maxDeletionsPerCluster}, ${runBudget} left in this run)`,
+    });
+  }
+  return { cluster: planned.cluster, deletions: deletions.slice(0, cap), skipped };
+}
