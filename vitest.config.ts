@@ -10,5 +10,7 @@ export default defineConfig({
     // 2-core CI machine's cores shortens the run (2m37s -> 2m01s there) without starving any test.
     maxWorkers: 3,
     hookTimeout: 30_000,
+    // The CLI tests run the built bin (bin/lease-reaper.mjs → dist/cli.mjs): built once, here.
+    globalSetup: ['test/support/build-cli.ts'],
   },
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../shared/report/audit-report.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { defaultScenario, emptyScenario } from '../../sim/scenario.ts';
-import { runCli } from '../support/cli.ts';
+import { CLI_BIN, runCli } from '../support/cli.ts';
 import { startBlackHole } from '../support/hostile-servers.ts';
 import { seedLeases, simClusters } from '../support/sim.ts';
 
@@ -228,7 +228,7 @@ function inTerminal(command: string, env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-const cli = (args: string) => `${process.execPath} --import tsx cli/main.ts ${args}`;
+const cli = (args: string) => `${process.execPath} ${CLI_BIN} ${args}`;
 
 describe('live progress', { timeout: 120_000 }, () => {
   /** One cluster whose lease pages each take 400 ms: the list is long enough to be watched. */

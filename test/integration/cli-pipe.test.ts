@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI_BIN } from '../support/cli.ts';
 
 /** Runs a shell pipeline from the repository root; the exit status is the CLI's (pipefail). */
 function pipeline(command: string): Promise<{ code: number; stderr: string }> {
@@ -19,9 +20,7 @@ function pipeline(command: string): Promise<{ code: number; stderr: string }> {
 describe('the CLI in a pipeline', () => {
   it('ends quietly, exit 0, when the reader has closed the pipe (| head, | true), with no EPIPE stack trace', async () => {
     // `true` exits at once: every write of the report meets a closed pipe.
-    const { code, stderr } = await pipeline(
-      `"${process.execPath}" --import tsx cli/main.ts demo --output json | true`,
-    );
+    const { code, stderr } = await pipeline(`"${process.execPath}" "${CLI_BIN}" demo --output json | true`);
 
     expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
     expect(stderr).toBe('');

@@ -9,7 +9,7 @@ import type { SimCluster } from '../../sim/cluster.ts';
 import { leaderLease, namespaceObject } from '../../sim/objects.ts';
 import { leases, namespaces } from '../../sim/resources.ts';
 import { generateSimTls } from '../../sim/tls.ts';
-import { type CliResult, runCli } from '../support/cli.ts';
+import { CLI_BIN, type CliResult, runCli } from '../support/cli.ts';
 import { simClusters } from '../support/sim.ts';
 
 /**
@@ -133,7 +133,7 @@ async function tempPolicy(): Promise<string> {
 function runCliOnTty(args: readonly string[]): Promise<CliResult> {
   const repo = join(import.meta.dirname, '..', '..');
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const command = [process.execPath, '--import', 'tsx', 'cli/main.ts', ...args].map(quote).join(' ');
+  const command = [process.execPath, CLI_BIN, ...args].map(quote).join(' ');
   return new Promise((resolve) => {
     const child = execFile(
       'script',

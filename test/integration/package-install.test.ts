@@ -7,8 +7,8 @@ import type { AuditReport } from '../../shared/report/audit-report.ts';
 import type { CliResult } from '../support/cli.ts';
 
 // What a user gets from `npm pack` / the registry, exercised as a user runs it: packed from this
-// repository (which builds dist/ through `prepare`), installed into an empty project, run through the bin
-// npm links. `npm install --offline` proves the tarball is all the install needs.
+// repository (dist/ built from the sources by the test run's global setup, as `prepare` builds it for a
+// real pack), installed into an empty project, run through the bin npm links. `npm install --offline` proves the tarball is all the install needs.
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -81,7 +81,9 @@ beforeAll(async () => {
   installDir = await mkdtemp(join(tmpdir(), 'lease-reaper-install-'));
   temp.push(packDir, installDir);
   const packed = JSON.parse(
-    await runOk('npm', ['pack', '--json', '--pack-destination', packDir], repoRoot),
+    // --ignore-scripts: dist/ is already built from these sources (the global setup); a second build
+    // here would rewrite the bundle under the other CLI tests running at the same time.
+    await runOk('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], repoRoot),
   ) as PackResult[];
   pack = packed[0] as PackResult;
   // A package.json of its own, so npm installs here and not into a project in a parent folder.

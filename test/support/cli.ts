@@ -10,12 +10,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the lease-reaper CLI from source in a child process, as a user would run it. */
+/**
+ * The installed entry point: bin/lease-reaper.mjs, which checks the Node version and loads dist/cli.mjs (the
+ * bundle the global setup builds from the sources under test, and `npm pack` ships).
+ */
+export const CLI_BIN = join(import.meta.dirname, '..', '..', 'bin', 'lease-reaper.mjs');
+
+/** Runs the lease-reaper CLI in a child process through its installed bin, as a user would run it. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', ...args],
+      [CLI_BIN, ...args],
       {
         cwd: join(import.meta.dirname, '..', '..'),
         env: { ...process.env, ...env },
