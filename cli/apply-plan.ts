@@ -6,7 +6,12 @@ import type { ReadLimits } from '../shared/kube/read-limits.ts';
 import { type LeaseRecord, toLeaseRecord } from '../shared/kube/records.ts';
 import { clockRefusal } from '../shared/reap/clock-guard.ts';
 import { type ActionRecord, executePlan, kubeDeleter } from '../shared/reap/execute-plan.ts';
-import type { PlannedDeletion, ReapPlan, SkippedCandidate } from '../shared/reap/plan.ts';
+import {
+  applyDeletionCap,
+  type PlannedDeletion,
+  type ReapPlan,
+  type SkippedCandidate,
+} from '../shared/reap/plan.ts';
 import type { ClusterReap } from '../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../shared/reap/reap-policy.ts';
 import { liveRefusal } from './live-lease-guards.ts';
@@ -147,15 +152,7 @@ export function checkedPlan(
     }
     deletions.push({ ...d });
   }
-  const cap = Math.max(0, Math.min(policy.maxDeletionsPerCluster, runBudget));
-  for (const d of deletions.slice(cap)) {
-    skipped.push({
-      namespace: d.namespace,
-      name: d.name,
-      finding: d.finding,
-      skip: 'capReached',
-      detail: `over the cap of ${cap} deletions (maxDeletionsPerCluster ${policy.maxDeletionsPerCluster}, ${runBudget} left in this run)`,
-    });
-  }
-  return { cluster: planned.cluster, deletions: deletions.slice(0, cap), skipped };
+  const capped = applyDeletionCap(deletions, policy, runBudget);
+  skipped.push(...capped.skipped);
+  return { cluster: planned.cluster, deletions: capped.deletions, skipped };
 }

@@ -119,17 +119,9 @@ export function planDeletions(
   eligible.sort(
     (a, b) => b.ageSeconds - a.ageSeconds || (a.namespace + a.name < b.namespace + b.name ? -1 : 1),
   );
-  const cap = Math.max(0, Math.min(policy.maxDeletionsPerCluster, runBudget));
-  for (const d of eligible.slice(cap)) {
-    skipped.push({
-      namespace: d.namespace,
-      name: d.name,
-      finding: d.finding,
-      skip: 'capReached',
-      detail: `over the cap of ${cap} deletions (maxDeletionsPerCluster ${policy.maxDeletionsPerCluster}, ${runBudget} left in this run)`,
-    });
-  }
-  return { cluster: audit.cluster, deletions: eligible.slice(0, cap), skipped };
+  const capped = applyDeletionCap(eligible, policy, runBudget);
+  skipped.push(...capped.skipped);
+  return { cluster: audit.cluster, deletions: capped.deletions, skipped };
 
   /** Why a candidate must be left alone, or undefined when the policy allows deleting it. */
   function refusal(f: Finding, lease: LeaseRecord): [SkipReason, string] | undefined {
@@ -166,4 +158,27 @@ export function planDeletions(
     }
     return undefined;
   }
+}
+
+/**
+ * The cluster's cap: the first min(maxDeletionsPerCluster, what the run has left) deletions, in the order
+ * given; the rest are skipped as `capReached`. The one place the cap is decided, for a fresh plan and for a
+ * saved plan applied later alike. Pure.
+ */
+export function applyDeletionCap(
+  deletions: readonly PlannedDeletion[],
+  policy: Pick<ReapPolicy, 'maxDeletionsPerCluster'>,
+  runBudget: number,
+): { deletions: PlannedDeletion[]; skipped: SkippedCandidate[] } {
+  const cap = Math.max(0, Math.min(policy.maxDeletionsPerCluster, runBudget));
+  return {
+    deletions: deletions.slice(0, cap),
+    skipped: deletions.slice(cap).map((d) => ({
+      namespace: d.namespace,
+      name: d.name,
+      finding: d.finding,
+      skip: 'capReached',
+      detail: `over the cap of ${cap} deletions (maxDeletionsPerCluster ${policy.maxDeletionsPerCluster}, ${runBudget} left in this run)`,
+    })),
+  };
 }
