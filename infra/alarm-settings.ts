@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { ConfigError } from '../shared/errors.ts';
 import type { ClusterRegistry } from '../shared/fleet/cluster-registry.ts';
-import { HIGH_RESOLUTION_METRICS, MetricName } from '../shared/metrics/metric-names.ts';
+import { HIGH_RESOLUTION_METRICS, MetricName, RUN_FAILED_METRIC } from '../shared/metrics/metric-names.ts';
 import type { AlarmSettings, LeaseReaperStackProps } from './stack-props.ts';
 
 /** Up to this many clusters, stale heartbeats and scan errors are alarmed per cluster by default. */
@@ -22,6 +22,8 @@ export interface AlarmPlan {
   apiServersBelowExpected: ResolvedAlarm & { clusters: { cluster: string; expected: number }[] };
   /** Only when reaping. */
   deleteFailures: ResolvedAlarm | undefined;
+  /** RunFailed per function: the audit's, and the reaper's only when reaping. */
+  runFailed: { audit: ResolvedAlarm; reap: ResolvedAlarm | undefined };
 }
 
 /** PutMetricAlarm: a period of 10, 20 or 30 s needs a metric stored at 1-second resolution. */
@@ -45,7 +47,7 @@ export function resolveAlarm(
   name: string,
   given: AlarmSettings | undefined,
   defaults: ResolvedAlarm,
-  options: { metric: MetricName; cadence: Cadence; sampledEveryPeriod?: boolean },
+  options: { metric: MetricName | typeof RUN_FAILED_METRIC; cadence: Cadence; sampledEveryPeriod?: boolean },
 ): ResolvedAlarm {
   const s: ResolvedAlarm = {
     period: given?.period ?? defaults.period,
@@ -63,7 +65,7 @@ export function resolveAlarm(
     throw new ConfigError(
       `${field}.period must be 10, 20 or 30 seconds or whole minutes, as CloudWatch alarms take (got ${s.period.toHumanString()})`,
     );
-  if (SUB_MINUTE_PERIODS.has(period) && !HIGH_RESOLUTION_METRICS.has(options.metric))
+  if (SUB_MINUTE_PERIODS.has(period) && !(HIGH_RESOLUTION_METRICS as ReadonlySet<string>).has(options.metric))
     throw new ConfigError(
       `${field}.period: ${period} s needs a high-resolution metric and ${options.metric} is published at 1-minute resolution; use whole minutes`,
     );
@@ -196,5 +198,18 @@ export function planAlarms(
           cadence: { every: schedule.reapEvery, field: 'reap.every' },
         })
       : undefined,
+    // One sample per failed run (value 1): two failed audits in a row page, as AuditFunctionErrors does.
+    runFailed: {
+      audit: resolveAlarm('runFailed', alarms.runFailed, at(minute, 2, 2), {
+        metric: RUN_FAILED_METRIC,
+        cadence: audit,
+      }),
+      reap: schedule.reapEnabled
+        ? resolveAlarm('runFailed (reap)', undefined, at(schedule.reapEvery, 1, 1), {
+            metric: RUN_FAILED_METRIC,
+            cadence: { every: schedule.reapEvery, field: 'reap.every' },
+          })
+        : undefined,
+    },
   };
 }

@@ -4,6 +4,7 @@ import {
   ComparisonOperator,
   type IMetric,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -12,7 +13,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { MetricName } from '../shared/metrics/metric-names.ts';
+import {
+  FUNCTION_DIMENSION,
+  MetricName,
+  RUN_FAILED_METRIC,
+  STACK_DIMENSION,
+} from '../shared/metrics/metric-names.ts';
 import type { AlarmPlan, AlarmScope, ResolvedAlarm } from './alarm-settings.ts';
 import type { LeaseMetrics } from './lease-metrics.ts';
 
@@ -102,6 +108,11 @@ export class FleetAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description: 'Audit invocations failed outright (bad configuration, crash or timeout).',
     });
+    this.runFailed(
+      'audit',
+      plan.runFailed.audit,
+      'An audit run failed outright: bad configuration or registry, an invalid event, a crash or its deadline; see the `run failed` log line.',
+    );
     if (props.reap && plan.deleteFailures) {
       // The reaper publishes one run's totals for the whole fleet (it is never sharded).
       this.add('DeleteFailures', {
@@ -118,6 +129,12 @@ export class FleetAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         description: 'A reap invocation failed outright (bad configuration or policy, crash or timeout).',
       });
+      if (plan.runFailed.reap)
+        this.runFailed(
+          'reap',
+          plan.runFailed.reap,
+          'A reap run failed outright: bad configuration or policy, an invalid event, a crash or its deadline; see the `run failed` log line.',
+        );
     }
     if (props.fanOut) {
       this.add('FanOutFailures', {
@@ -137,6 +154,26 @@ export class FleetAlarms extends Construct {
         description: 'The audit fan-out state machine failed or timed out.',
       });
     }
+  }
+
+  /**
+   * `RunFailed` of one function (dimensions Function, Stack), which its onError publishes even when the run
+   * failed before reading its registry. A run that never starts publishes nothing: missing data is not a
+   * failure (AuditorSilent and the Lambda `Errors` alarms watch that).
+   */
+  private runFailed(job: 'audit' | 'reap', alarm: ResolvedAlarm, description: string): void {
+    this.add(`RunFailed-${job}`, {
+      metric: new Metric({
+        namespace: this.props.metrics.namespace,
+        metricName: RUN_FAILED_METRIC,
+        dimensionsMap: { [FUNCTION_DIMENSION]: job, [STACK_DIMENSION]: this.props.metrics.stack },
+        statistic: Stats.SUM,
+        period: alarm.period,
+      }),
+      ...alarm,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description,
+    });
   }
 
   /**

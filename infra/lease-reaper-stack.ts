@@ -19,7 +19,13 @@ import {
   STANDARD_PARAMETER_CHARS,
 } from '../shared/fleet/registry-source.ts';
 import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP, rbacManifest } from '../shared/kube/rbac-manifest.ts';
-import { DEFAULT_METRICS_NAMESPACE, METRICS_STACK_ENV, MetricName } from '../shared/metrics/metric-names.ts';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  METRICS_NAMESPACE_ENV,
+  METRICS_SINK_ENV,
+  METRICS_STACK_ENV,
+  MetricName,
+} from '../shared/metrics/metric-names.ts';
 import { parseReapPolicy } from '../shared/reap/reap-policy.ts';
 import { type AlarmPlan, planAlarms } from './alarm-settings.ts';
 import { AuditFanOut } from './audit-fan-out.ts';
@@ -132,6 +138,9 @@ export class LeaseReaperStack extends Stack {
         LEASE_REAPER_REGISTRY_SHA256: createHash('sha256').update(document).digest('hex'),
         // Every datum carries Stack=<this stack>: stacks sharing a namespace stay apart.
         [METRICS_STACK_ENV]: this.stackName,
+        // Where RunFailed goes when a run fails before it could read the registry (which says the same).
+        [METRICS_NAMESPACE_ENV]: settings.namespace,
+        [METRICS_SINK_ENV]: settings.publishesMetrics ? 'cloudwatch' : 'emf',
       },
       ...(settings.publishesMetrics ? { metricsNamespace: settings.namespace } : {}),
       logRetention: settings.logRetention,

@@ -80,6 +80,11 @@ export interface LeaseReaperStackProps extends StackProps {
     /** Only when reaping; evaluated over the reap period by default. */
     deleteFailures?: AlarmSettings;
     /**
+     * The audit's `RunFailed` (a run that failed outright, setup included; default 2 of 2 audit periods).
+     * The reaper's, when reaping, fires on one failed run over the reap period.
+     */
+    runFailed?: AlarmSettings;
+    /**
      * Stale heartbeats and scan errors alarmed per cluster instead of fleet-wide (default: when the fleet has
      * at most 10 clusters); never both for one metric.
      */

@@ -182,7 +182,7 @@ export async function startAuditBench(): Promise<AuditBench> {
         stack: BENCH_STACK,
         ...ports,
       } as unknown as FleetAuditDeps;
-      const handler = makeAuditHandler(deps);
+      const handler = makeAuditHandler(async () => deps);
       Object.assign(counters, zeroCounters());
       calls.length = 0;
       const startedAt = Date.now();

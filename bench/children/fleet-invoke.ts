@@ -34,7 +34,7 @@ const registry = parseClusterRegistry({
   concurrency: Number(concurrency),
 });
 const durations: number[] = [];
-const handler = makeAuditHandler({
+const handler = makeAuditHandler(async () => ({
   registry,
   connector: new FileConnector(),
   cloudWatch: undefined as never, // EMF: no CloudWatch client is used
@@ -43,7 +43,7 @@ const handler = makeAuditHandler({
     if (l.message === 'cluster audited' && l.durationMs !== undefined) durations.push(l.durationMs);
   }),
   emfWrite: () => {},
-});
+}));
 const context = { getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 const started = performance.now();
 const summary = (await handler({}, context)) as FleetAuditSummary;

@@ -7,6 +7,7 @@ import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
 import { METRICS_STACK_ENV } from '../../shared/metrics/metric-names.ts';
 import { connectFleet } from './connect-fleet.ts';
 import { type FindingAlertDeps, type FindingAlertsSummary, trackFindings } from './finding-alerts.ts';
+import type { RunInput } from './lambda-handler.ts';
 import type { Logger } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
@@ -33,23 +34,19 @@ export interface FleetAuditSummary extends FindingAlertsSummary {
  */
 export async function runFleetAudit(
   deps: FleetAuditDeps,
-  options: {
-    subset?: readonly string[];
-    /** Stops the reading of clusters (the run deadline, 10 s before the Lambda's). */
-    signal?: AbortSignal;
-    /**
-     * Bounds what comes after: state, events and metrics (middy's early timeout). Not the read deadline:
-     * a run that hit it must still publish ClusterScanErrors, or a slow cluster reads as silence.
-     */
-    publishSignal?: AbortSignal;
-  },
+  /**
+   * The clusters (the event's subset, or all) and the deadline: `read` stops the reading of clusters;
+   * `publish` bounds what comes after (state, events, metrics). A run that passed the read deadline still
+   * publishes ClusterScanErrors, or a slow cluster reads as silence.
+   */
+  { subset, deadline }: Partial<RunInput>,
 ): Promise<FleetAuditSummary> {
-  const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
+  const fleet = await connectFleet(deps.registry, deps.connector, subset);
   const audited = await auditClusters(fleet.targets, {
     policy: defaultAuditPolicy,
     concurrency: deps.registry.concurrency,
     ...(deps.registry.readLimits ? { client: { limits: deps.registry.readLimits } } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(deadline ? { signal: deadline.read } : {}),
   });
   const results: ClusterResult[] = fleet.inRegistryOrder(audited);
 
@@ -78,7 +75,7 @@ export async function runFleetAudit(
   const alerts = await trackFindings({ ...deps, ...(stack ? { stack } : {}) }, results, {
     findingLogLimit: deps.registry.findingLogLimit,
     concurrency: deps.registry.concurrency,
-    ...(options.publishSignal ? { signal: options.publishSignal } : {}),
+    ...(deadline ? { signal: deadline.publish } : {}),
   });
 
   const points = fleetMetrics(results, [], {
@@ -88,7 +85,7 @@ export async function runFleetAudit(
     ),
     carried: alerts.carried,
   });
-  const published = await publishMetrics(deps, points, options.publishSignal);
+  const published = await publishMetrics(deps, points, deadline?.publish);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   const { errors: _errors, ...metrics } = published;
   return {

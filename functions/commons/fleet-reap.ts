@@ -5,6 +5,7 @@ import { MetricName } from '../../shared/metrics/metric-names.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { connectFleet } from './connect-fleet.ts';
+import type { RunInput } from './lambda-handler.ts';
 import type { Logger } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
@@ -44,15 +45,10 @@ const REAP_METRICS = [MetricName.LeasesDeleted, MetricName.DeleteConflicts, Metr
  */
 export async function runFleetReap(
   deps: FleetReapDeps,
-  options: {
-    subset?: readonly string[];
-    /** Stops the reading and deleting (the run deadline, 10 s before the Lambda's). */
-    signal?: AbortSignal;
-    /** Bounds the publishing of metrics: not the read deadline, which a slow run may have passed. */
-    publishSignal?: AbortSignal;
-  },
+  /** The clusters (the event's subset, or all); `deadline.read` stops the reading and deleting, `deadline.publish` the metrics. */
+  { subset, deadline }: Partial<RunInput>,
 ): Promise<FleetReapSummary> {
-  const fleet = await connectFleet(deps.registry, deps.connector, options.subset);
+  const fleet = await connectFleet(deps.registry, deps.connector, subset);
   if (deps.policy.dryRun)
     deps.log.log(
       'info',
@@ -63,7 +59,7 @@ export async function runFleetReap(
     dryRun: deps.policy.dryRun,
     concurrency: deps.registry.concurrency,
     ...(deps.registry.readLimits ? { readLimits: deps.registry.readLimits } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(deadline ? { signal: deadline.read } : {}),
     log: (record) => deps.log.log('info', 'lease action', { ...record }),
   });
   const results: ClusterReap[] = fleet.inRegistryOrder(reaped);
@@ -99,7 +95,7 @@ export async function runFleetReap(
   const points = fleetMetrics([], executions, {
     selection: { perCluster: deps.registry.metrics.perCluster, fleet: REAP_METRICS },
   });
-  const published = await publishMetrics(deps, points, options.publishSignal);
+  const published = await publishMetrics(deps, points, deadline?.publish);
   if (published.failedCalls > 0) deps.log.log('warn', 'some metrics were not published', { ...published });
   return {
     dryRun: deps.policy.dryRun,

@@ -3,6 +3,30 @@ import { escapeJsonText } from '../../shared/report/escape.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+const LEVEL_RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
+/** Lambda's application log levels (advanced logging controls) that are not ours, mapped onto ours. */
+const LAMBDA_LEVELS: Readonly<Record<string, LogLevel>> = { trace: 'debug', fatal: 'error' };
+
+/**
+ * The lowest level written, from the environment: `AWS_LAMBDA_LOG_LEVEL` first (Lambda sets it when the
+ * function's application log level is configured; with the JSON log format Lambda drops the lines below it
+ * anyway), then `LOG_LEVEL`; `info` when neither names a level.
+ */
+export function logLevelFromEnv(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  for (const value of [env.AWS_LAMBDA_LOG_LEVEL, env.LOG_LEVEL]) {
+    const name = value?.trim().toLowerCase() ?? '';
+    if (name in LEVEL_RANK) return name as LogLevel;
+    const mapped = LAMBDA_LEVELS[name];
+    if (mapped) return mapped;
+  }
+  return 'info';
+}
+
+/** Whether a line at `level` is written under the threshold `min`. */
+export function isLogged(level: LogLevel, min: LogLevel): boolean {
+  return LEVEL_RANK[level] >= LEVEL_RANK[min];
+}
+
 /**
  * One JSON object per line (CloudWatch Logs Insights reads them as fields). Every string value passes
  * through redactSecrets: a token must never reach a log, even inside an error message from a server.

@@ -1,52 +1,30 @@
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
 import { cloudWatchClient } from '../../shared/metrics/cloudwatch-sink.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
-import { type FleetReapDeps, type FleetReapSummary, runFleetReap } from '../commons/fleet-reap.ts';
+import { type FleetReapDeps, runFleetReap } from '../commons/fleet-reap.ts';
+import { lambdaHandler } from '../commons/lambda-handler.ts';
 import { jsonLogger } from '../commons/logger.ts';
-import { runDeadline } from '../commons/run-deadline.ts';
-import { clustersOfEvent } from '../commons/run-event.ts';
 
-/** The reap run as plain code: the event may name a subset of clusters, as for the audit. */
-export function reapFunction(deps: FleetReapDeps) {
-  return async (
-    event: unknown,
-    context: Context,
-    { signal }: { signal: AbortSignal },
-  ): Promise<FleetReapSummary> => {
-    const subset = clustersOfEvent(event, deps.log);
-    const deadline = runDeadline(signal, context);
-    const summary = await runFleetReap(deps, {
-      ...(subset ? { subset } : {}),
-      signal: deadline,
-      publishSignal: signal,
-    });
-    deps.log.log('info', 'fleet reaped', { ...summary, perCluster: undefined });
-    return summary;
+/**
+ * The deployed reap's dependencies: the registry, whose `policy` is required and validated here, before
+ * any cluster is read, the connector and CloudWatch.
+ */
+export async function productionReapSetup(): Promise<FleetReapDeps> {
+  const registry = await loadRegistry();
+  return {
+    registry,
+    policy: parseReapPolicy(registry.policy, 'the registry policy'),
+    connector: new ClusterConnector(),
+    cloudWatch: await cloudWatchClient(),
+    log: jsonLogger(),
   };
 }
 
-export function makeReapHandler(deps: FleetReapDeps) {
-  return middy({ timeoutEarlyInMillis: 2_000 }).handler(reapFunction(deps));
+/** The reap handler over the dependencies `setup` builds (tests pass mocked AWS clients). */
+export function makeReapHandler(setup: () => Promise<FleetReapDeps>) {
+  return lambdaHandler({ name: 'reap', setup, run: runFleetReap, summaryMessage: 'fleet reaped' });
 }
 
-let deps: FleetReapDeps | undefined;
-
-/** The deployed entry point; the registry's `policy` is required and validated before any cluster is read. */
-export const handler = middy({ timeoutEarlyInMillis: 2_000 }).handler(
-  async (event: unknown, context: Context, opts: { signal: AbortSignal }) => {
-    if (!deps) {
-      const registry = await loadRegistry();
-      deps = {
-        registry,
-        policy: parseReapPolicy(registry.policy, 'the registry policy'),
-        connector: new ClusterConnector(),
-        cloudWatch: await cloudWatchClient(),
-        log: jsonLogger(),
-      };
-    }
-    return reapFunction(deps)(event, context, opts);
-  },
-);
+/** The deployed entry point. */
+export const handler = makeReapHandler(productionReapSetup);

@@ -15,6 +15,17 @@ export const CLUSTER_DIMENSION = 'Cluster';
 export const STACK_DIMENSION = 'Stack';
 export const METRICS_STACK_ENV = 'LEASE_REAPER_METRICS_STACK';
 
+/**
+ * A run that failed outright (bad configuration, an invalid event, a crash, its deadline): value 1, published
+ * by the functions' onError with dimensions `Function` (audit or reap) and `Stack`. Not a MetricName: no
+ * registry selects it. The namespace and sink come from the stack's environment, so a run that failed before
+ * it could read its registry still publishes it.
+ */
+export const RUN_FAILED_METRIC = 'RunFailed';
+export const FUNCTION_DIMENSION = 'Function';
+export const METRICS_NAMESPACE_ENV = 'LEASE_REAPER_METRICS_NAMESPACE';
+export const METRICS_SINK_ENV = 'LEASE_REAPER_METRICS_SINK';
+
 export const MetricName = {
   NodeLeases: 'NodeLeases',
   StaleNodeHeartbeats: 'StaleNodeHeartbeats',

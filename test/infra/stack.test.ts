@@ -8,7 +8,7 @@ import { FINDING_EVENT_BUS_ENV } from '../../shared/alerting/finding-event.ts';
 import { STATE_TABLE_ENV } from '../../shared/alerting/state-table.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { loadRegistry } from '../../shared/fleet/registry-source.ts';
-import { MetricName } from '../../shared/metrics/metric-names.ts';
+import { MetricName, RUN_FAILED_METRIC } from '../../shared/metrics/metric-names.ts';
 import { resolveValue } from './iam-policy.ts';
 import { eksFleet, only, resources, synth } from './support.ts';
 
@@ -69,6 +69,9 @@ describe('the functions', () => {
       LEASE_REAPER_REGISTRY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/),
       // The stack's name, the Stack dimension of every metric the function publishes.
       LEASE_REAPER_METRICS_STACK: 'LeaseReaper',
+      // Where RunFailed goes when a run fails before reading the registry.
+      LEASE_REAPER_METRICS_NAMESPACE: 'LeaseReaper',
+      LEASE_REAPER_METRICS_SINK: 'cloudwatch',
     };
     expect(lambdaOf(template, 'Reap').Environment).toEqual({ Variables: shared });
     // The audit alone keeps finding state (the table the stack creates) and puts events on the default bus.
@@ -469,7 +472,7 @@ describe('the RBAC manifest for the deployment', () => {
 });
 
 describe('alarms', () => {
-  const published = new Set<string>(Object.values(MetricName));
+  const published = new Set<string>([...Object.values(MetricName), RUN_FAILED_METRIC]);
   const metricNamesOf = (alarm: Record<string, unknown>): string[] => {
     if (typeof alarm.MetricName === 'string') return [alarm.MetricName];
     return (
@@ -545,6 +548,7 @@ describe('alarms', () => {
         'AuditorSilent',
         ...clusters.map((c) => `ClusterScanErrors-${c}`),
         'OrphanedApiServerIdentities-fleet',
+        'RunFailed-audit',
         ...clusters.map((c) => `StaleNodeHeartbeats-${c}`),
       ].sort(),
     );
@@ -710,6 +714,39 @@ describe('alarms', () => {
     const off = alarmsOf(synth().template);
     expect(off.DeleteFailures).toBeUndefined();
     expect(off.ReapFunctionErrors).toBeUndefined();
+  });
+
+  it('on RunFailed per function (Function, Stack): the audit 2 of 2 audit periods, the reaper one run when reaping', () => {
+    const runFailed = (job: string) => ({
+      MetricName: RUN_FAILED_METRIC,
+      Dimensions: [
+        { Name: 'Function', Value: job },
+        { Name: 'Stack', Value: 'LeaseReaper' },
+      ],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const reaping = alarmsOf(
+      synth({ reap: { enabled: true, policy: { namespaces: { include: ['team-*'] } } } }).template,
+    );
+    expect(reaping['RunFailed-audit']).toEqual({
+      ...runFailed('audit'),
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+    expect(reaping['RunFailed-reap']).toEqual({
+      ...runFailed('reap'),
+      Period: 3600,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+    });
+    expect(alarmsOf(synth().template)['RunFailed-reap']).toBeUndefined();
+    expect(() => synth({ alarms: { runFailed: { period: Duration.seconds(30) } } })).toThrow(
+      /alarms\.runFailed\.period: 30 s needs a high-resolution metric and RunFailed/,
+    );
   });
 
   it('follow a slower audit schedule: the minute-long periods become the audit period', () => {

@@ -41,7 +41,7 @@ async function prodCluster() {
   const names = (await core.listNode()).items.map((n) => n.metadata?.name ?? '');
   const fresh = names.find((n) => n !== stale) ?? '';
   const lines: string[] = [];
-  const handler = makeAuditHandler({
+  const handler = makeAuditHandler(async () => ({
     registry: parseClusterRegistry({
       clusters: [{ name: 'prod', type: 'kubeconfig', secretArn: secretArn('prod') }],
     }),
@@ -51,7 +51,7 @@ async function prodCluster() {
     state: dynamoDbStateStore(ddb, 'lease-reaper-state'),
     events: eventBridgePublisher(eb, 'default'),
     stack: 'LeaseReaper',
-  });
+  }));
   /** One scheduled run: its summary, and the log lines, events and DynamoDB requests it made. */
   const run = async (context = lambdaContext) => {
     lines.length = 0;
@@ -68,7 +68,18 @@ async function prodCluster() {
       logs,
       findingLines: logs
         .filter((l) => l.message === 'lease finding')
-        .map(({ level: _l, timestamp: _t, message: _m, ...fields }) => fields),
+        // Without what every line carries (level, time, the invocation's context): the finding's own fields.
+        .map(
+          ({
+            level: _l,
+            timestamp: _t,
+            message: _m,
+            function: _f,
+            requestId: _r,
+            coldStart: _c,
+            ...fields
+          }) => fields,
+        ),
       events: ebMock
         .commandCalls(PutEventsCommand)
         .slice(calls.events)

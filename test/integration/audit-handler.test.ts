@@ -1,9 +1,12 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { describe, expect, it } from 'vitest';
-import { makeAuditHandler } from '../../functions/audit/handler.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { handler as deployedHandler, makeAuditHandler } from '../../functions/audit/handler.ts';
 import type { FleetAuditSummary } from '../../functions/commons/fleet-audit.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
+import { RunDeadlineError } from '../../functions/commons/run-deadline.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
@@ -29,13 +32,13 @@ async function fleet(metricsSink: 'cloudwatch' | 'emf' = 'cloudwatch') {
   });
   const emf: string[] = [];
   const lines: string[] = [];
-  const handler = makeAuditHandler({
+  const handler = makeAuditHandler(async () => ({
     registry,
     connector: new ClusterConnector(clients),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),
     emfWrite: (line) => emf.push(line),
-  });
+  }));
   return { healthy, troubled, handler, lines, emf };
 }
 
@@ -135,5 +138,122 @@ describe('the audit function', () => {
   it('rejects an event whose clusters are not a list of names', async () => {
     const { handler } = await fleet();
     await expect(handler({ clusters: 'troubled' }, lambdaContext)).rejects.toThrow(/invalid event: clusters/);
+  });
+});
+
+/** The RunFailed data sent through a CloudWatch mock. */
+const runFailed = (mock: { commandCalls: typeof cwMock.commandCalls }) =>
+  mock
+    .commandCalls(PutMetricDataCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.MetricData?.some((d) => d.MetricName === 'RunFailed'));
+
+describe('the audit handler around the run', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('deployed, with a registry it cannot load: logs the error with its request id, publishes RunFailed, and tries again next time', async () => {
+    // Prepare: the environment the stack sets, with a registry that does not parse; stdout and every
+    // CloudWatch client (the handler builds its own: setup never got to) captured.
+    vi.stubEnv('LEASE_REAPER_CLUSTERS_PARAMETER', '');
+    vi.stubEnv('LEASE_REAPER_CLUSTERS', '{"clusters": "prod-eu"}');
+    vi.stubEnv('LEASE_REAPER_METRICS_NAMESPACE', 'Platform/Leases');
+    vi.stubEnv('LEASE_REAPER_METRICS_STACK', 'LeaseReaperProd');
+    const cloudWatch = mockClient(CloudWatchClient);
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+
+    try {
+      // Act: two invocations of the deployed export, each failing in setup.
+      await expect(deployedHandler({}, { ...lambdaContext, awsRequestId: 'req-a' })).rejects.toThrow(
+        /LEASE_REAPER_CLUSTERS/,
+      );
+      await expect(deployedHandler({}, { ...lambdaContext, awsRequestId: 'req-b' })).rejects.toThrow(
+        /LEASE_REAPER_CLUSTERS/,
+      );
+
+      // Assess: one RunFailed per failed run, under the stack's namespace and dimensions.
+      const sent = runFailed(cloudWatch);
+      expect(sent).toHaveLength(2);
+      expect(sent[0]).toMatchObject({
+        Namespace: 'Platform/Leases',
+        MetricData: [
+          {
+            MetricName: 'RunFailed',
+            Value: 1,
+            Dimensions: [
+              { Name: 'Function', Value: 'audit' },
+              { Name: 'Stack', Value: 'LeaseReaperProd' },
+            ],
+          },
+        ],
+      });
+      const failed = out
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.message === 'run failed');
+      expect(failed.map((l) => [l.function, l.requestId, l.coldStart])).toEqual([
+        ['audit', 'req-a', true],
+        ['audit', 'req-b', false],
+      ]);
+      expect(failed[0]?.error).toMatchObject({
+        name: 'ConfigError',
+        message: expect.stringContaining('clusters'),
+      });
+    } finally {
+      cloudWatch.restore();
+    }
+  });
+
+  it('carries the request id and cold start on every log line of an invocation', async () => {
+    const { handler, lines } = await fleet();
+
+    await handler({}, { ...lambdaContext, awsRequestId: 'req-cold' });
+    const first = lines.length;
+    await handler({ clusters: ['healthy'] }, { ...lambdaContext, awsRequestId: 'req-warm' });
+
+    const logged = lines.map(
+      (l) => JSON.parse(l) as { requestId?: string; coldStart?: boolean; function?: string },
+    );
+    expect(first).toBeGreaterThan(3);
+    expect(new Set(logged.slice(0, first).map((l) => [l.function, l.requestId, l.coldStart].join()))).toEqual(
+      new Set(['audit,req-cold,true']),
+    );
+    expect(new Set(logged.slice(first).map((l) => [l.function, l.requestId, l.coldStart].join()))).toEqual(
+      new Set(['audit,req-warm,false']),
+    );
+  });
+
+  it('fails an invalid event and publishes RunFailed for it', async () => {
+    const { handler, lines } = await fleet();
+
+    await expect(handler({ clusters: [] }, lambdaContext)).rejects.toThrow(/invalid event: clusters/);
+
+    expect(runFailed(cwMock)).toHaveLength(1);
+    expect(cwMock).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual([
+      'invalid event',
+      'run failed',
+    ]);
+  });
+
+  it('stops a run whose publishing hangs before the Lambda deadline, and reports it as RunFailed', async () => {
+    const { handler } = await fleet();
+    // CloudWatch never answers (a mock ignores abort signals, as a stuck connection might).
+    cwMock.on(PutMetricDataCommand).callsFake(() => new Promise(() => {}));
+    const deadline = Date.now() + 4_000;
+    const context = { ...lambdaContext, getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+
+    await expect(handler({}, context)).rejects.toBeInstanceOf(RunDeadlineError);
+
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(runFailed(cwMock)).toHaveLength(1);
   });
 });

@@ -178,13 +178,13 @@ describe('the fan-out state machine and the audit function', () => {
       await startFleet();
       const machine = definitionOf(template);
 
-      const handler = makeAuditHandler({
+      const handler = makeAuditHandler(async () => ({
         registry: parseClusterRegistry({ clusters: fleet }),
         connector: new ClusterConnector(clients),
         cloudWatch: cw,
         log: jsonLogger(() => {}),
         stack: auditEnvironment(template)[METRICS_STACK_ENV] as string,
-      });
+      }));
       const payloads: Json[] = [];
       const output = (await run(
         machine,
@@ -233,13 +233,13 @@ describe('the fan-out state machine and the audit function', () => {
       });
       // The clusters start after the (slow) synthesis, so no lease ages while the stack is built.
       await startFleet();
-      const handler = makeAuditHandler({
+      const handler = makeAuditHandler(async () => ({
         registry: parseClusterRegistry({ clusters: fleet }),
         connector: new ClusterConnector(clients),
         cloudWatch: cw,
         log: jsonLogger(() => {}),
         stack: auditEnvironment(template)[METRICS_STACK_ENV] as string,
-      });
+      }));
       const throttled = Object.assign(new Error('Rate exceeded'), {
         name: 'Lambda.TooManyRequestsException',
       });

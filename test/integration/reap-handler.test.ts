@@ -1,8 +1,9 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { describe, expect, it } from 'vitest';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FleetReapSummary } from '../../functions/commons/fleet-reap.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
-import { makeReapHandler } from '../../functions/reap/handler.ts';
+import { handler as deployedHandler, makeReapHandler } from '../../functions/reap/handler.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
@@ -25,7 +26,7 @@ async function fleet(dryRun: boolean) {
     maxDeletionsPerRun: 4,
   });
   const lines: string[] = [];
-  const handler = makeReapHandler({
+  const handler = makeReapHandler(async () => ({
     registry: parseClusterRegistry({
       clusters: ['troubled', 'gone'].map((name) => ({
         name,
@@ -37,7 +38,7 @@ async function fleet(dryRun: boolean) {
     connector: new ClusterConnector(clients),
     cloudWatch: cw,
     log: jsonLogger((line) => lines.push(line)),
-  });
+  }));
   const leaseKeys = () => new Set(troubled.store.list(leases).map((s) => s.key));
   return { troubled, handler, lines, leaseKeys };
 }
@@ -101,7 +102,7 @@ describe('the reap function', () => {
     seedRecentlyRenewedLease(skewed);
     serveKubeconfig('skewed', skewed.kubeconfig());
     const lines: string[] = [];
-    const handler = makeReapHandler({
+    const handler = makeReapHandler(async () => ({
       registry: parseClusterRegistry({
         clusters: [{ name: 'skewed', type: 'kubeconfig', secretArn: secretArn('skewed') }],
       }),
@@ -109,7 +110,7 @@ describe('the reap function', () => {
       connector: new ClusterConnector(clients),
       cloudWatch: cw,
       log: jsonLogger((line) => lines.push(line)),
-    });
+    }));
     skewed.faults.add({ action: { type: 'latency', ms: 0 }, match: { method: 'DELETE' } });
     const before = skewed.store.list(leases).map((l) => `${l.key}@${l.obj.metadata.resourceVersion}`);
 
@@ -142,5 +143,48 @@ describe('the reap function', () => {
       clock: { source: 'server' },
       detail: expect.stringMatching(/^refused: /),
     });
+  });
+});
+
+describe('the deployed reap handler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('publishes RunFailed when the registry has no valid policy, before any cluster is read', async () => {
+    vi.stubEnv('LEASE_REAPER_CLUSTERS_PARAMETER', '');
+    vi.stubEnv(
+      'LEASE_REAPER_CLUSTERS',
+      JSON.stringify({
+        clusters: [{ name: 'prod', type: 'kubeconfig', secretArn: secretArn('prod') }],
+        policy: { namespaces: { include: [] } },
+      }),
+    );
+    vi.stubEnv('LEASE_REAPER_METRICS_STACK', 'LeaseReaperProd');
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const cloudWatch = mockClient(CloudWatchClient);
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    try {
+      await expect(deployedHandler({}, lambdaContext)).rejects.toThrow(/policy/);
+
+      expect(cloudWatch.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input)).toEqual([
+        {
+          Namespace: 'LeaseReaper',
+          MetricData: [
+            expect.objectContaining({
+              MetricName: 'RunFailed',
+              Value: 1,
+              Dimensions: [
+                { Name: 'Function', Value: 'reap' },
+                { Name: 'Stack', Value: 'LeaseReaperProd' },
+              ],
+            }),
+          ],
+        },
+      ]);
+    } finally {
+      cloudWatch.restore();
+    }
   });
 });

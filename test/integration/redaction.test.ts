@@ -158,7 +158,7 @@ describe('the audit function, against a cluster that echoes credentials', () => 
     );
     const lines: string[] = [];
     const log = jsonLogger((line) => lines.push(line));
-    const handler = makeAuditHandler({
+    const handler = makeAuditHandler(async () => ({
       registry: parseClusterRegistry({
         clusters: [{ name: 'hostile', type: 'kubeconfig', secretArn: secretArn('hostile') }],
         metricsSink: 'cloudwatch',
@@ -167,7 +167,7 @@ describe('the audit function, against a cluster that echoes credentials', () => 
       cloudWatch: cw,
       log,
       emfWrite: () => {},
-    });
+    }));
 
     await handler({ source: 'scheduler' }, lambdaContext);
     // The same message, logged as a message, a field and an Error with a cause.

@@ -1,0 +1,23 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { Logger } from '../logger.ts';
+import { clustersOfEvent } from '../run-event.ts';
+import type { RunContext } from './run-context.ts';
+
+/**
+ * Checks the event against runEventSchema before the run: the clusters it names become `context.subset`;
+ * an invalid event is logged (`invalid event`, with every issue) and fails the invocation.
+ */
+export function eventValidation<D extends { log: Logger }>(): MiddlewareObj<
+  unknown,
+  unknown,
+  Error,
+  RunContext<D>
+> {
+  return {
+    name: 'eventValidation',
+    before: function validateEvent(request) {
+      const subset = clustersOfEvent(request.event, request.context.log);
+      if (subset) request.context.subset = subset;
+    },
+  };
+}

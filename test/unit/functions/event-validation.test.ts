@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../../functions/commons/logger.ts';
+import { eventValidation } from '../../../functions/commons/middlewares/event-validation.ts';
+import { logContext } from '../../../functions/commons/middlewares/log-context.ts';
+import { context, handlerWith, recordingLogger } from './support.ts';
+
+function validated() {
+  const { log, lines } = recordingLogger();
+  const { handler, seen } = handlerWith<{ log: Logger }>([
+    logContext({ functionName: 'audit', fallback: log, env: {} }),
+    eventValidation(),
+  ]);
+  return { handler, seen, lines };
+}
+
+describe('the event validation middleware', () => {
+  it.each([
+    [{}, undefined],
+    [null, undefined],
+    [{ source: 'aws.scheduler', detail: {} }, undefined],
+    [{ clusters: ['prod-eu', 'prod-us'] }, ['prod-eu', 'prod-us']],
+  ])('gives the run the clusters %j names: %j', async (event, subset) => {
+    const { handler, seen } = validated();
+    await handler(event, context());
+    expect(seen[0]?.subset).toEqual(subset);
+  });
+
+  it.each([[{ clusters: 'prod-eu' }], [{ clusters: [] }], [{ clusters: [''] }]])(
+    'logs %j as an invalid event and fails the invocation before the run',
+    async (event) => {
+      const { handler, seen, lines } = validated();
+      await expect(handler(event, context())).rejects.toThrow(/^invalid event: clusters/);
+      expect(seen).toEqual([]);
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 'error', message: 'invalid event', requestId: 'req-1' }),
+      ]);
+    },
+  );
+});
