@@ -1,17 +1,13 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_ENTRIES, LAMBDA_BUNDLE } from './lambda-bundling.ts';
-
-const ROOT = join(import.meta.dirname, '..');
+import { type FunctionJob, functionCode } from './function-code.ts';
 
 export interface FleetFunctionProps {
-  job: keyof typeof FUNCTION_ENTRIES;
+  job: FunctionJob;
   description: string;
   timeout: Duration;
   memorySize: number;
@@ -34,7 +30,7 @@ export interface FleetFunctionProps {
  * by Lambda: a failed run is reported, and the next schedule runs again, rather than doubling a run.
  */
 export class FleetFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -87,9 +83,9 @@ export class FleetFunction extends Construct {
       });
     }
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(ROOT, FUNCTION_ENTRIES[props.job]),
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      code: functionCode(props.job),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -106,18 +102,6 @@ export class FleetFunction extends Construct {
         // A 4 MB young generation, as the CLI runs: ~45 MB less peak memory on large clusters (README).
         NODE_OPTIONS: '--max-semi-space-size=4',
         ...props.environment,
-      },
-      projectRoot: ROOT,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
-      bundling: {
-        // Local esbuild from devDependencies; never Docker.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        minify: LAMBDA_BUNDLE.minify,
-        externalModules: [...LAMBDA_BUNDLE.external],
-        banner: LAMBDA_BUNDLE.banner,
-        sourceMap: false,
       },
     });
     Validations.of(this.function).acknowledge({

@@ -6,25 +6,9 @@
 // most of them ask that their notice travel with every copy, and minifying removes it from the code.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleCli } from './bundle.mjs';
 
-const result = await build({
-  entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli.mjs',
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // For debugging in the repository; the map is not in the package (see "files" in package.json).
-  sourcemap: true,
-  metafile: true,
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+const result = await bundleCli('dist');
 
 writeFileSync('dist/THIRD-PARTY-NOTICES.md', thirdPartyNotices(bundledPackageDirs(result.metafile)));
 

@@ -1,0 +1,111 @@
+// How lease-reaper's code is bundled, in one place: the CLI (`npm run build` → dist/), the Lambda functions
+// (the CDK stack's assets), the runtime-parity test and the benchmarks all build through here, so the code
+// measured and tested is the code shipped. Plain JavaScript: `prepare` runs it before anything is compiled.
+
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Lambda functions' entry points, relative to the repository root. */
+export const FUNCTION_ENTRIES = {
+  audit: 'functions/audit/handler.ts',
+  reap: 'functions/reap/handler.ts',
+};
+
+/** Built-ins still reached through require() by CommonJS dependencies bundled into ESM. */
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** How the functions are bundled for the nodejs24.x runtime. */
+export const LAMBDA_BUNDLE = {
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  /** The nodejs24.x runtime provides AWS SDK v3; bundling it would add ~1 MB and cold-start time. */
+  external: ['@aws-sdk/*'],
+  banner: REQUIRE_BANNER,
+};
+
+const NODE_FETCH_STUB = fileURLToPath(new URL('./node-fetch-stub.mjs', import.meta.url));
+
+/**
+ * @kubernetes/client-node, loading only what is used. Its index re-exports every generated API and model
+ * (~350 KB minified) and the package declares no "sideEffects", so esbuild keeps every module the index
+ * reaches. Its modules do nothing when imported (generated classes and functions; checked for bare imports
+ * and global writes), so they are declared side-effect free and esbuild drops what lease-reaper never calls:
+ * it uses KubeConfig and the request context, and sends requests itself (shared/kube/kube-client.ts).
+ * node-fetch, with its URL polyfill (whatwg-url, tr46: ~300 KB), is reached only through client-node's fetch
+ * transport and `applyToFetchOptions`, neither of which lease-reaper calls; it is replaced by a stub that
+ * throws if it ever is, so a future use fails loudly instead of sending requests without the cluster's TLS.
+ */
+export const clientNodeSubset = {
+  name: 'client-node-subset',
+  setup(b) {
+    b.onResolve({ filter: /^node-fetch$/ }, (args) =>
+      args.importer.includes('/@kubernetes/client-node/') ? { path: NODE_FETCH_STUB } : undefined,
+    );
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === clientNodeSubset) return undefined;
+      const inPackage = (p) => p.includes('/@kubernetes/client-node/');
+      if (!inPackage(args.importer) && !args.path.startsWith('@kubernetes/client-node')) return undefined;
+      const resolved = await b.resolve(args.path, {
+        importer: args.importer,
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: clientNodeSubset,
+      });
+      if (resolved.errors.length > 0 || !inPackage(resolved.path)) return resolved;
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
+/** Bundles one Lambda function to `outfile` (an `index.mjs` whose `handler` export Lambda calls). */
+export async function bundleFunction(job, outfile) {
+  return build({
+    entryPoints: [join(ROOT, FUNCTION_ENTRIES[job])],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_BUNDLE.target,
+    format: LAMBDA_BUNDLE.format,
+    minify: LAMBDA_BUNDLE.minify,
+    external: LAMBDA_BUNDLE.external,
+    banner: { js: LAMBDA_BUNDLE.banner },
+    plugins: [clientNodeSubset],
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+
+/** Bundles the CLI into dist/: every dependency included, so the published package needs none. */
+export async function bundleCli(outdir = 'dist') {
+  return build({
+    entryPoints: { cli: join(ROOT, 'cli/main.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // For debugging in the repository; the map is not in the package (see "files" in package.json).
+    sourcemap: true,
+    metafile: true,
+    banner: { js: REQUIRE_BANNER },
+    plugins: [clientNodeSubset],
+    logLevel: 'warning',
+  });
+}
+
+// `node scripts/bundle.mjs function <audit|reap> <outfile>`: the CDK stack's local bundling runs this.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [what, job, outfile] = process.argv.slice(2);
+  if (what !== 'function' || !(job in FUNCTION_ENTRIES) || !outfile) {
+    process.stderr.write('usage: node scripts/bundle.mjs function <audit|reap> <outfile>\n');
+    process.exit(64);
+  }
+  await bundleFunction(job, outfile);
+}
