@@ -1,11 +1,17 @@
 import { ClusterAccessError } from '../shared/errors.ts';
-import type { AuditClock, ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import type { AuditClock } from '../shared/fleet/audit-clusters.ts';
+import type { ClusterTarget } from '../shared/fleet/cluster-target.ts';
 import type { ConnectFailure } from '../shared/fleet/connect-all.ts';
 import { KubeClient } from '../shared/kube/kube-client.ts';
 import type { ReadLimits } from '../shared/kube/read-limits.ts';
 import { type LeaseRecord, toLeaseRecord } from '../shared/kube/records.ts';
 import { clockRefusal } from '../shared/reap/clock-guard.ts';
-import { type ActionRecord, executePlan, kubeDeleter } from '../shared/reap/execute-plan.ts';
+import {
+  type ActionOutcome,
+  type ActionRecord,
+  executePlan,
+  kubeDeleter,
+} from '../shared/reap/execute-plan.ts';
 import {
   applyDeletionCap,
   type PlannedDeletion,
@@ -26,6 +32,23 @@ export interface ApplyPlanOptions {
   readLimits?: Partial<ReadLimits>;
   /** Per new connection (KubeClientOptions.connectTimeoutMs). */
   connectTimeoutMs?: number;
+  /** Where each cluster has got, as it goes (the live display on a terminal). */
+  onProgress?: (cluster: string, progress: PlanApplyProgress) => void;
+  /** A cluster is finished: `ok`, refused by the clock guard, or failed. */
+  onClusterDone?: (cluster: string, status: ClusterReap['status']) => void;
+}
+
+/** How far one cluster of a saved plan has got. */
+export interface PlanApplyProgress {
+  /** Leases the plan has for this cluster. */
+  planned: number;
+  /** Planned leases read back so far. */
+  reread: number;
+  /** Once all are read back: the deletes to send, after the live guards and the caps left some out. */
+  toDelete?: number;
+  skipped?: number;
+  /** Deletes answered so far, by outcome. */
+  outcomes?: Partial<Record<ActionOutcome, number>>;
 }
 
 /**
@@ -55,8 +78,12 @@ export async function applySavedPlan(
           error: { kind: 'internal', message: 'not addressed' },
         },
       );
+      options.onClusterDone?.(planned.cluster, 'error');
       continue;
     }
+    const progress: PlanApplyProgress = { planned: planned.deletions.length, reread: 0 };
+    const report = () => options.onProgress?.(planned.cluster, { ...progress });
+    report();
     const client = new KubeClient(target.name, target.kubeConfig, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.readLimits ? { limits: options.readLimits } : {}),
@@ -65,7 +92,10 @@ export async function applySavedPlan(
     try {
       let live: Map<string, LeaseRecord>;
       try {
-        live = await readPlannedLeases(client, planned);
+        live = await readPlannedLeases(client, planned, () => {
+          progress.reread++;
+          report();
+        });
       } catch (err) {
         const e = err instanceof ClusterAccessError ? err : undefined;
         results.push({
@@ -73,6 +103,7 @@ export async function applySavedPlan(
           status: 'error',
           error: { kind: e?.kind ?? 'internal', message: e?.message ?? String(err) },
         });
+        options.onClusterDone?.(planned.cluster, 'error');
         continue;
       }
       const localMs = Date.now();
@@ -84,16 +115,28 @@ export async function applySavedPlan(
       const refusal = clockRefusal(clock, options.policy.maxClockSkew);
       const reapPlan = checkedPlan(planned, live, options.policy, budget);
       const now = new Date(clock.nowMs).toISOString();
+      const outcomes: Partial<Record<ActionOutcome, number>> = {};
+      Object.assign(progress, {
+        toDelete: reapPlan.deletions.length,
+        skipped: reapPlan.skipped.length,
+        outcomes,
+      });
+      report();
       const execution = await executePlan(reapPlan, kubeDeleter(client), {
         dryRun: options.dryRun,
         clock: { source: clock.source, now, ...(skewMs !== undefined ? { skewMs } : {}) },
         ...(refusal ? { refusal: refusal.message } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.log ? { log: options.log } : {}),
+        log: (record) => {
+          options.log?.(record);
+          outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
+          report();
+        },
       });
       budget -= execution.deleted + execution.alreadyGone;
       const common = { cluster: planned.cluster, clock: { ...clock, now }, plan: reapPlan, execution };
       results.push(refusal ? { ...common, status: 'refused', refusal } : { ...common, status: 'ok' });
+      options.onClusterDone?.(planned.cluster, refusal ? 'refused' : 'ok');
     } finally {
       await client.close();
     }
@@ -105,6 +148,7 @@ export async function applySavedPlan(
 async function readPlannedLeases(
   client: KubeClient,
   planned: PlannedCluster,
+  onRead: () => void,
 ): Promise<Map<string, LeaseRecord>> {
   const live = new Map<string, LeaseRecord>();
   for (const d of planned.deletions) {
@@ -119,6 +163,7 @@ async function readPlannedLeases(
       .map(toLeaseRecord)
       .find((l) => l.namespace === d.namespace && l.name === d.name);
     if (found) live.set(`${d.namespace}/${d.name}`, found);
+    onRead();
   }
   return live;
 }

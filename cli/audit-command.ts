@@ -2,14 +2,10 @@ import { Command, Option } from 'commander';
 import { type AuditPolicy, defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import type { Severity } from '../shared/audit/findings.ts';
 import { ConfigError } from '../shared/errors.ts';
-import {
-  auditClusters,
-  type ClusterProgress,
-  type ClusterResult,
-  type ClusterTarget,
-} from '../shared/fleet/audit-clusters.ts';
+import { auditClusters, type ClusterProgress, type ClusterResult } from '../shared/fleet/audit-clusters.ts';
+import type { ClusterTarget } from '../shared/fleet/cluster-target.ts';
 import type { ReadLimits } from '../shared/kube/read-limits.ts';
-import { type AuditReport, auditExitCode, buildAuditReport } from '../shared/report/audit-report.ts';
+import { type AuditReport, buildAuditReport } from '../shared/report/audit-report.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
 import {
   OUTPUT_FORMATS,
@@ -19,6 +15,7 @@ import {
   showsErrors,
 } from './audit-output.ts';
 import { formatSeconds } from './durations.ts';
+import { auditExitCode } from './exit-codes.ts';
 import { type FindingScope, isWholeCluster, labelSelector, scopeResult } from './finding-scope.ts';
 import { liveProgress } from './live-progress.ts';
 import {
@@ -256,7 +253,10 @@ export function auditCommand(): Command {
       };
       if (flags.namespace !== undefined && flags.allNamespaces === true)
         throw new ConfigError('-n/--namespace and -A/--all-namespaces cannot be combined');
-      const { targets, failures } = await commandTargets(flags);
+      const { targets, failures } = await commandTargets(flags, {
+        err: process.stderr,
+        colour: flags.color && !process.env.NO_COLOR,
+      });
       process.exitCode = await runAudit({
         targets,
         failures,

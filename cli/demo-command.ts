@@ -1,9 +1,9 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import { kubeConfigFromEndpoint } from '../shared/kube/connect.ts';
-import { startSimCluster } from '../sim/cluster.ts';
 import { defaultScenario } from '../sim/scenario.ts';
 import { runAudit } from './audit-command.ts';
+import { OUTPUT_FORMATS, type OutputFormat, outputFormat } from './audit-output.ts';
 
 /**
  * `lease-reaper demo` (`npm run demo`): starts a simulated cluster in-process with a little of every
@@ -12,8 +12,28 @@ import { runAudit } from './audit-command.ts';
 export function demoCommand(): Command {
   return new Command('demo')
     .description('start a simulated cluster in-process and audit it, exactly as a real cluster is audited')
-    .option('--output <format>', 'table or json', 'table')
-    .action(async (flags: { output: 'table' | 'json' }) => {
+    .addOption(
+      new Option('-o, --output <format>', `output format, as for audit: ${OUTPUT_FORMATS.join(', ')}`)
+        .argParser(outputFormat)
+        .default({ kind: 'table' }, 'table'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lease-reaper demo                # the audit table of a simulated cluster with every kind of anomaly
+  lease-reaper demo -o wide        # with the reasons in full
+  lease-reaper demo -o json        # the AuditReport
+
+Exit codes:
+  0   audited (findings are expected: the cluster is seeded with them)
+  2   the simulated cluster could not be audited
+  64  bad flags
+`,
+    )
+    .action(async (flags: { output: OutputFormat }) => {
+      // Loaded when run, as for `sim`: no other command pays for the server's start-up.
+      const { startSimCluster } = await import('../sim/cluster.ts');
       const sim = await startSimCluster({ name: 'demo', scenario: defaultScenario, renew: true });
       try {
         const kubeConfig = kubeConfigFromEndpoint({
@@ -22,15 +42,15 @@ export function demoCommand(): Command {
           caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
           token: sim.tokens.readOnly,
         });
-        if (flags.output !== 'json') {
+        if (flags.output.kind === 'table' || flags.output.kind === 'wide') {
           process.stdout.write(
             `Simulated cluster "demo" at ${sim.url} (its own CA, read-only token). Auditing…\n\n`,
           );
         }
-        await runAudit({
+        process.exitCode = await runAudit({
           targets: [{ name: 'demo', kubeConfig }],
           policy: defaultAuditPolicy,
-          output: flags.output === 'json' ? 'json' : 'table',
+          output: flags.output,
           failOn: undefined,
           nowMs: undefined,
           includePods: true,

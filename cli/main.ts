@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { LeaseReaperError } from '../shared/errors.ts';
-import { ExitCode } from '../shared/report/audit-report.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
 import { VERSION } from '../shared/version.ts';
 import { auditCommand } from './audit-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { ExitCode } from './exit-codes.ts';
 import { rbacCommand } from './rbac-command.ts';
 import { reapCommand } from './reap-command.ts';
 import { describeUnexpected, redactWrites } from './redacted-output.ts';

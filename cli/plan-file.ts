@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { parseKubeTime } from '../shared/audit/kube-time.ts';
-import { readConfigFile } from '../shared/config-file.ts';
+import { readConfigDocument } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
-import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { type ClusterTarget, serverOf } from '../shared/fleet/cluster-target.ts';
 import type { ClusterReap } from '../shared/reap/reap-clusters.ts';
 import {
   durationSeconds,
@@ -135,11 +135,6 @@ export type ReapPlanFile = Readonly<Omit<PlanFileDocument, 'policy'> & { policy:
 export type PlannedCluster = ReapPlanFile['clusters'][number];
 export type PlannedLease = PlannedCluster['deletions'][number];
 
-/** A target's API server URL as KubeClient normalizes it (no trailing slash). */
-export function serverOf(target: ClusterTarget): string {
-  return (target.kubeConfig.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
-}
-
 /**
  * The plan a dry run made, for review: per cluster that passed (not refused by the clock guard, not
  * failed), the deletions the API server confirmed it would perform (dryRun=All answered 200) — what the
@@ -204,14 +199,7 @@ export function writePlanFile(path: string, plan: ReapPlanFile): void {
  */
 export function readPlanFile(path: string): ReapPlanFile {
   const source = `--plan ${path}`;
-  const text = readConfigFile(path, source);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (cause) {
-    throw new ConfigError(`${source} is not valid JSON: ${(cause as Error).message}`, { cause });
-  }
-  const plan = parseConfig(reapPlanFileSchema, doc, source);
+  const plan = parseConfig(reapPlanFileSchema, readConfigDocument(path, source, { syntax: 'json' }), source);
   return Object.freeze({ ...plan, policy: parseReapPolicy(plan.policy, `${source} policy`) });
 }
 

@@ -38,6 +38,20 @@ export function rbacCommand(): Command {
       'grant a ServiceAccount (with a token Secret) instead of groups: for clusters outside EKS',
       serviceAccount,
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lease-reaper rbac | kubectl apply -f -                      # the audit role (list leases, nodes, pods)
+  lease-reaper rbac --reap | kubectl apply -f -               # and the reap role (delete leases)
+  lease-reaper rbac --reap --reap-group ops | kubectl apply -f -
+  lease-reaper rbac --service-account lease-reaper/reaper --reap > rbac.yaml
+
+Exit codes:
+  0   printed
+  64  bad flags (e.g. --service-account not NAMESPACE/NAME)
+`,
+    )
     .action((flags: RbacFlags) => {
       const sa: RbacSubject | undefined = flags.serviceAccount && {
         kind: 'ServiceAccount',

@@ -1,15 +1,17 @@
 import { Command, Option } from 'commander';
-import { load as loadYaml } from 'js-yaml';
-import { readConfigFile } from '../shared/config-file.ts';
+import { readConfigDocument } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
-import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
+import { type ClusterTarget, serverOf } from '../shared/fleet/cluster-target.ts';
+import type { ActionRecord } from '../shared/reap/execute-plan.ts';
 import { type ClusterReap, reapClusters } from '../shared/reap/reap-clusters.ts';
 import { parseReapPolicy, type ReapPolicy } from '../shared/reap/reap-policy.ts';
-import { ExitCode } from '../shared/report/audit-report.ts';
 import { safeJson } from '../shared/report/escape.ts';
-import { openActionLog } from './action-log.ts';
+import { buildReapReport } from '../shared/report/reap-report.ts';
+import { type ActionLog, openActionLog } from './action-log.ts';
 import { applySavedPlan } from './apply-plan.ts';
+import { applyProgress } from './apply-progress.ts';
 import { formatSeconds } from './durations.ts';
+import { reapExitCode } from './exit-codes.ts';
 import { liveProgress } from './live-progress.ts';
 import {
   concurrency,
@@ -27,9 +29,10 @@ import {
   planFileFrom,
   type ReapPlanFile,
   readPlanFile,
-  serverOf,
   writePlanFile,
 } from './plan-file.ts';
+import { reapMode } from './reap-mode.ts';
+import { explainAction, explainRefusedDeletes } from './refused-deletes.ts';
 import { DRY_RUN_BANNER, renderReap, shellWord } from './render-reap.ts';
 import { commandTargets, withTargetOptions } from './targets.ts';
 
@@ -51,7 +54,11 @@ interface ReapFlags extends ReadLimitFlags {
   concurrency: number;
   timeout: number;
   connectTimeout: number;
+  color: boolean;
 }
+
+/** Colour on the live display unless --no-color or NO_COLOR (the report itself has none). */
+const colourOn = (flags: ReapFlags) => flags.color && !process.env.NO_COLOR;
 
 /**
  * The policy with --max-clock-skew applied, validated again as a whole (the limit must stay under
@@ -69,17 +76,30 @@ function withMaxClockSkew(policy: ReapPolicy, flag: string | undefined): ReapPol
  */
 export async function loadPolicyFile(path: string | undefined): Promise<ReapPolicy> {
   if (!path) return parseReapPolicy({}, 'the default policy (no --policy given)');
-  const text = readConfigFile(path, `--policy ${path}`);
-  let doc: unknown;
+  return parseReapPolicy(readConfigDocument(path, `--policy ${path}`), `policy ${path}`);
+}
+
+/**
+ * What a run by policy and a saved plan's apply both take from the flags: the deadline for deletes, the
+ * read limits, the connect timeout, and the action log (each record explained for a reader).
+ */
+function clusterCallOptions(flags: ReapFlags, log: ActionLog) {
+  const readLimits = readLimitsFrom(flags);
+  return {
+    signal: AbortSignal.timeout(Math.max(1, flags.timeout) * 1000),
+    ...(readLimits ? { readLimits } : {}),
+    connectTimeoutMs: flags.connectTimeout * 1000,
+    log: (record: ActionRecord) => log.write(explainAction(record)),
+  };
+}
+
+/** Runs `work` while a live display shows it, and erases the display however the work ends. */
+async function whileShowing<T>(display: { clear(): void } | undefined, work: () => Promise<T>): Promise<T> {
   try {
-    doc = loadYaml(text);
-  } catch (cause) {
-    throw new ConfigError(
-      `--policy ${path} is not valid YAML or JSON: ${(cause as Error).message.split('\n')[0]}`,
-      { cause },
-    );
+    return await work();
+  } finally {
+    display?.clear();
   }
-  return parseReapPolicy(doc, `policy ${path}`);
 }
 
 /** Flags that contradict each other, refused before anything is read. */
@@ -122,6 +142,9 @@ Examples:
   lease-reaper reap --apply --plan plan.json                      # delete exactly that plan (within 1h)
   lease-reaper reap --policy policy.yaml --apply --log-file reap.log
 
+Deleting takes two switches, and the safer wins: --apply here and dryRun: false in the policy
+(its default is true). Either alone is a dry run; stderr says when the policy overrides --apply.
+
 Exit codes:
   0   done (a lease changed since it was planned is kept and reported as changed)
   2   a cluster failed, was refused by the clock guard, or refused a delete (RBAC, errors)
@@ -130,10 +153,13 @@ Exit codes:
 
 /** `lease-reaper reap`: plan and (with --apply) delete abandoned leases under a policy, or apply a saved plan. */
 export function reapCommand(): Command {
-  return withTargetOptions(withReadLimitOptions(new Command('reap')), 'reap')
+  return withReadLimitOptions(withTargetOptions(new Command('reap'), 'reap'))
     .description('delete abandoned leases under a policy, or exactly a saved plan (a dry run unless --apply)')
     .option('--policy <file>', 'the reap policy (YAML or JSON); see the README')
-    .option('--apply', 'really delete (otherwise a dry run, whatever the policy says)')
+    .option(
+      '--apply',
+      'really delete, if the policy also says dryRun: false (the safer of the two wins: either alone is a dry run)',
+    )
     .option('--plan-out <file>', 'dry run only: write the plan to this file, for review and --apply --plan')
     .option(
       '--plan <file>',
@@ -149,6 +175,7 @@ export function reapCommand(): Command {
     )
     .option('--log-file <file>', 'append the JSON action log (one line per delete) to this file')
     .option('--verbose', 'also write the JSON action log to stderr')
+    .option('--no-color', 'no colour in the live progress on a terminal (NO_COLOR does the same)')
     .option(
       '--now <time>',
       'judge leases at this RFC 3339 time instead of the API server clock (dry run only: refused with --apply)',
@@ -168,18 +195,27 @@ export function reapCommand(): Command {
     .addHelpText('after', examples)
     .action(async (flags: ReapFlags) => {
       refuseConflicts(flags);
-      // The CLI deletes only with --apply; the policy's dryRun is the Lambda's switch.
-      const dryRun = flags.apply !== true;
-      if (flags.plan !== undefined) await reapSavedPlan(flags, flags.plan, dryRun);
-      else await reapByPolicy(flags, dryRun);
+      if (flags.plan !== undefined) await reapSavedPlan(flags, flags.plan);
+      else await reapByPolicy(flags);
     });
 }
 
+/** The run's mode (see reapMode); a notice on stderr when the policy keeps an --apply run dry. */
+function modeOf(flags: ReapFlags, policy: ReapPolicy, policySource: string): boolean {
+  const mode = reapMode(flags.apply === true, policy, policySource);
+  if (mode.heldByPolicy) process.stderr.write(`lease-reaper: ${mode.heldByPolicy}\n`);
+  return mode.dryRun;
+}
+
 /** audit → plan → execute under a policy; with --plan-out, the dry run's plan is written for review. */
-async function reapByPolicy(flags: ReapFlags, dryRun: boolean): Promise<void> {
+async function reapByPolicy(flags: ReapFlags): Promise<void> {
   const policy = withMaxClockSkew(await loadPolicyFile(flags.policy), flags.maxClockSkew);
-  const readLimits = readLimitsFrom(flags);
-  const { targets, failures } = await commandTargets(flags);
+  const dryRun = modeOf(
+    flags,
+    policy,
+    flags.policy === undefined ? 'the default policy' : `policy ${flags.policy}`,
+  );
+  const { targets, failures } = await commandTargets(flags, { err: process.stderr, colour: colourOn(flags) });
   const log = openActionLog({ file: flags.logFile, verbose: flags.verbose === true, stderr: process.stderr });
   try {
     if (dryRun && flags.output === 'table') process.stdout.write(`${DRY_RUN_BANNER}\n\n`);
@@ -187,29 +223,23 @@ async function reapByPolicy(flags: ReapFlags, dryRun: boolean): Promise<void> {
     const progress = liveProgress(
       process.stderr,
       targets.map((t) => t.name),
-      { colour: !process.env.NO_COLOR },
+      { colour: colourOn(flags) },
     );
-    let reaped: ClusterReap[];
-    try {
-      reaped = await reapClusters(targets, {
+    const reaped = await whileShowing(progress, () =>
+      reapClusters(targets, {
         policy,
         dryRun,
         ...(flags.now !== undefined ? { nowMs: flags.now } : {}),
         concurrency: Math.max(1, flags.concurrency),
-        signal: AbortSignal.timeout(Math.max(1, flags.timeout) * 1000),
-        ...(readLimits ? { readLimits } : {}),
-        connectTimeoutMs: flags.connectTimeout * 1000,
+        ...clusterCallOptions(flags, log),
         ...(progress
           ? {
               onProgress: (cluster, p) => progress.update(cluster, p),
               onClusterRead: (cluster, ok) => progress.done(cluster, ok),
             }
           : {}),
-        log: (record) => log.write(record),
-      });
-    } finally {
-      progress?.clear();
-    }
+      }),
+    );
     const results: ClusterReap[] = [...reaped, ...failures];
     let written: { path: string; plan: ReapPlanFile } | undefined;
     if (flags.planOut !== undefined) {
@@ -229,13 +259,13 @@ async function reapByPolicy(flags: ReapFlags, dryRun: boolean): Promise<void> {
 }
 
 /** A saved plan, checked (fields, age, clusters) before any cluster is contacted, then executed as is. */
-async function reapSavedPlan(flags: ReapFlags, path: string, dryRun: boolean): Promise<void> {
+async function reapSavedPlan(flags: ReapFlags, path: string): Promise<void> {
   const source = `--plan ${path}`;
   const plan = readPlanFile(path);
   checkPlanAge(plan, Date.now(), flags.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE, source);
   const policy = withMaxClockSkew(plan.policy, flags.maxClockSkew);
-  const readLimits = readLimitsFrom(flags);
-  const { targets, failures } = await commandTargets(flags);
+  const dryRun = modeOf(flags, policy, `the policy saved in ${source}`);
+  const { targets, failures } = await commandTargets(flags, { err: process.stderr, colour: colourOn(flags) });
   checkPlanTargets(
     plan,
     targets,
@@ -245,14 +275,25 @@ async function reapSavedPlan(flags: ReapFlags, path: string, dryRun: boolean): P
   const log = openActionLog({ file: flags.logFile, verbose: flags.verbose === true, stderr: process.stderr });
   try {
     if (dryRun && flags.output === 'table') process.stdout.write(`${DRY_RUN_BANNER}\n\n`);
-    const results = await applySavedPlan(plan, targets, failures, {
-      policy,
-      dryRun,
-      signal: AbortSignal.timeout(Math.max(1, flags.timeout) * 1000),
-      log: (record) => log.write(record),
-      ...(readLimits ? { readLimits } : {}),
-      connectTimeoutMs: flags.connectTimeout * 1000,
-    });
+    // Per cluster on a terminal's stderr: leases read back, then deletes answered; erased before the report.
+    const progress = applyProgress(
+      process.stderr,
+      plan.clusters.map((c) => c.cluster),
+      { colour: colourOn(flags), dryRun },
+    );
+    const results = await whileShowing(progress, () =>
+      applySavedPlan(plan, targets, failures, {
+        policy,
+        dryRun,
+        ...clusterCallOptions(flags, log),
+        ...(progress
+          ? {
+              onProgress: (cluster, p) => progress.update(cluster, p),
+              onClusterDone: (cluster, status) => progress.done(cluster, status),
+            }
+          : {}),
+      }),
+    );
     finish(flags, results, policy, dryRun, { appliedPlan: { path, plan } });
   } finally {
     log.close();
@@ -273,16 +314,17 @@ interface PlanFiles {
 /** Prints the report (table or JSON) and sets the exit code. */
 function finish(
   flags: ReapFlags,
-  results: readonly ClusterReap[],
+  reaped: readonly ClusterReap[],
   policy: ReapPolicy,
   dryRun: boolean,
   files: PlanFiles,
 ): void {
+  const results = explainRefusedDeletes(reaped);
   if (flags.output === 'json') {
     process.stdout.write(
       `${safeJson(
         {
-          ...reapReport(results, policy, dryRun),
+          ...buildReapReport(results, policy, dryRun, Date.now()),
           ...(files.planOut ? { planOut: files.planOut.path } : {}),
           ...(files.appliedPlan
             ? { plan: { file: files.appliedPlan.path, createdAt: files.appliedPlan.plan.createdAt } }
@@ -292,16 +334,12 @@ function finish(
       )}\n`,
     );
   } else {
-    const closing = closingLines(flags, results, dryRun, files);
+    const closing = closingLines(flags, results, policy, dryRun, files);
     process.stdout.write(
-      `${[renderReap(results, dryRun, policy.maxClockSkew), ...(closing.length > 0 ? [closing.join('\n')] : [])].join('\n\n')}\n`,
+      `${[renderReap(results, dryRun, policy), ...(closing.length > 0 ? [closing.join('\n')] : [])].join('\n\n')}\n`,
     );
   }
-  // A refused cluster did not do what was asked: it fails the run like an unreachable one.
-  const failed = results.some(
-    (r) => r.status !== 'ok' || r.execution.failed > 0 || r.execution.forbidden > 0,
-  );
-  process.exitCode = failed ? ExitCode.clusterError : ExitCode.ok;
+  process.exitCode = reapExitCode(results);
 }
 
 /**
@@ -311,10 +349,18 @@ function finish(
 function closingLines(
   flags: ReapFlags,
   results: readonly ClusterReap[],
+  policy: ReapPolicy,
   dryRun: boolean,
   files: PlanFiles,
 ): string[] {
   if (!dryRun) return [];
+  // --apply alone cannot delete under a policy that says dryRun: true: the way to apply says so.
+  const toApply = (plan?: string) =>
+    policy.dryRun
+      ? plan === undefined
+        ? `To apply: set dryRun: false in the policy, then: ${applyCommand(flags)}`
+        : `To apply: this plan's policy says dryRun: true, so it deletes nothing; set dryRun: false in the policy and make the plan again.`
+      : `To apply: ${applyCommand(flags, plan)}`;
   if (files.planOut) {
     const { path, plan } = files.planOut;
     const leases = plan.clusters.reduce((n, c) => n + c.deletions.length, 0);
@@ -323,7 +369,7 @@ function closingLines(
       .map((r) => `${r.cluster} (${r.status})`);
     return [
       `Plan written to ${path}: ${leases} ${leases === 1 ? 'lease' : 'leases'} in ${plan.clusters.length} ${plan.clusters.length === 1 ? 'cluster' : 'clusters'}${notInPlan.length > 0 ? `; not in it: ${notInPlan.join(', ')}` : ''}. It can be applied for ${formatSeconds(DEFAULT_MAX_PLAN_AGE)} (--max-plan-age).`,
-      leases === 0 ? 'Nothing to apply.' : `To apply: ${applyCommand(flags, path)}`,
+      leases === 0 ? 'Nothing to apply.' : toApply(path),
     ];
   }
   const wouldDelete = results.reduce(
@@ -332,10 +378,10 @@ function closingLines(
     0,
   );
   if (wouldDelete === 0) return ['Nothing to apply: no lease would be deleted.'];
-  if (flags.plan !== undefined) return [`To apply: ${applyCommand(flags, flags.plan)}`];
+  if (flags.plan !== undefined) return [toApply(flags.plan)];
   return [
     'Applying audits and plans again; to apply exactly the plan above, write it with --plan-out FILE first.',
-    `To apply: ${applyCommand(flags)}`,
+    toApply(),
   ];
 }
 
@@ -357,17 +403,4 @@ function applyCommand(flags: ReapFlags, plan?: string): string {
     words.push('--max-plan-age', `${flags.maxPlanAge}s`);
   }
   return words.map(shellWord).join(' ');
-}
-
-export function reapReport(results: readonly ClusterReap[], policy: ReapPolicy, dryRun: boolean) {
-  return {
-    apiVersion: 'lease-reaper.io/v1',
-    kind: 'ReapReport',
-    generatedAt: new Date().toISOString(),
-    dryRun,
-    policy,
-    /** The clock-guard limit used (the policy's maxClockSkew or --max-clock-skew), in seconds. */
-    maxClockSkewSeconds: policy.maxClockSkew,
-    clusters: results,
-  };
 }

@@ -1,22 +1,24 @@
+import { leaseDeleteRefusal } from '../shared/kube/failure-hints.ts';
 import { formatSkew } from '../shared/reap/clock-guard.ts';
 import type { ClusterReap } from '../shared/reap/reap-clusters.ts';
+import type { ReapPolicy } from '../shared/reap/reap-policy.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
 import { formatSeconds, humanDuration } from './durations.ts';
 import { columns } from './render-table.ts';
 
 export const DRY_RUN_BANNER =
-  '*** DRY-RUN: nothing is deleted. Each delete is sent with dryRun=All, so the API server checks RBAC and preconditions for real. Pass --apply to delete. ***';
+  '*** DRY-RUN: nothing is deleted. Each delete is sent with dryRun=All, so the API server checks RBAC and preconditions for real. To delete: --apply, under a policy that says dryRun: false. ***';
 
 /**
  * A reap's table output, in titled sections: Plan (one row per planned delete and its outcome), Skipped
  * (candidates left out, and why, in the policy's units), Summary (per cluster, with the clock it was
- * judged by), then the clock guard and any refusals. The DRY-RUN banner and the closing lines are the
- * caller's: they depend on the flags.
+ * judged by), then the thresholds the run judged by (abandoned, clock guard) and any refusals (clock
+ * guard, RBAC). The DRY-RUN banner and the closing lines are the caller's: they depend on the flags.
  */
 export function renderReap(
   results: readonly ClusterReap[],
   dryRun: boolean,
-  maxClockSkewSeconds: number,
+  policy: Pick<ReapPolicy, 'abandonedAfter' | 'maxClockSkew'>,
 ): string {
   const plan: string[][] = [['CLUSTER', 'NAMESPACE', 'NAME', 'FINDING', 'AGE', 'OUTCOME', 'REASON']];
   const skipped: string[][] = [['CLUSTER', 'NAMESPACE', 'NAME', 'FINDING', 'SKIPPED', 'WHY']];
@@ -57,8 +59,12 @@ export function renderReap(
         a.finding,
         humanDuration(age * 1000),
         e.dryRun && a.outcome === 'deleted' ? 'would delete' : a.outcome,
-        withReadableDurations(a.detail ?? a.reason),
+        // A refused delete's full explanation is too long for a cell: it follows the tables.
+        a.outcome === 'forbidden'
+          ? leaseDeleteRefusal(a.namespace)
+          : withReadableDurations(a.detail ?? a.reason),
       ]);
+      if (a.outcome === 'forbidden') refusals.push(`cluster ${r.cluster}: ${a.detail ?? 'forbidden (403)'}`);
     }
     for (const s of r.plan.skipped)
       skipped.push([r.cluster, s.namespace, s.name, s.finding, s.skip, withReadableDurations(s.detail)]);
@@ -81,7 +87,8 @@ export function renderReap(
     `Plan\n${plan.length > 1 ? columns(plan) : 'Nothing to delete.'}`,
     `Skipped\n${skipped.length > 1 ? columns(skipped) : 'No candidate was left out.'}`,
     `Summary\n${columns(summary)}`,
-    `Clock guard: a cluster's deletes are refused when its API server clock is off by more than ${formatSeconds(maxClockSkewSeconds)} (maxClockSkew).`,
+    `Abandoned: a leader lease expired for more than ${formatSeconds(policy.abandonedAfter)} (abandonedAfter) with no live holder.`,
+    `Clock guard: a cluster's deletes are refused when its API server clock is off by more than ${formatSeconds(policy.maxClockSkew)} (maxClockSkew).`,
     ...(refusals.length > 0 ? [refusals.map(escapeTerminal).join('\n')] : []),
   ].join('\n\n');
 }

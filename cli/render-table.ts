@@ -2,7 +2,7 @@ import type { Severity } from '../shared/audit/findings.ts';
 import type { AuditReport } from '../shared/report/audit-report.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
 import { shortClusterNames } from './cluster-names.ts';
-import { humanDuration } from './durations.ts';
+import { formatSeconds, humanDuration } from './durations.ts';
 
 const colours: Record<Severity | 'error', string> = {
   critical: '\x1b[31m',
@@ -120,13 +120,29 @@ export function renderAuditTable(report: AuditReport, options: AuditTableOptions
   const parts = [columns(summary, options.colour ? (r) => summaryColour[r] : undefined)];
   if (findings.length > 1) parts.push(columns(rows, options.colour ? (r) => findingColour[r] : undefined));
   // "No findings." under a failed cluster would read as "all clear": say what was and was not audited.
-  else if (errors.length === 0) parts.push('No findings.');
-  else parts.push(`No findings in the clusters that were audited; ${errors.length} could not be audited:`);
+  else if (errors.length === 0) parts.push(`No findings${scopeWords(report.scope)}.`);
+  else
+    parts.push(
+      `No findings${scopeWords(report.scope)} in the clusters that were audited; ${errors.length} could not be audited:`,
+    );
+  // The threshold behind "abandoned", which a reap under its own policy may set otherwise.
+  if (report.summary.findings.AbandonedLease > 0)
+    parts.push(
+      `Abandoned: a leader lease expired for more than ${formatSeconds(report.policy.abandonedAfterSeconds)} (--abandoned-after) with no live holder.`,
+    );
   if (errors.length > 0) {
     const text = errors.map(escapeTerminal).join('\n');
     parts.push(options.colour ? `${colours.error}${text}${reset}` : text);
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/** What -n/-l narrowed the findings to, as kubectl says it ("in namespace x"), escaped: a flag's text. */
+function scopeWords(scope: AuditReport['scope']): string {
+  if (!scope) return '';
+  const ns = scope.namespace !== undefined ? ` in namespace ${scope.namespace}` : '';
+  const labels = scope.labelSelector !== undefined ? ` for leases matching ${scope.labelSelector}` : '';
+  return escapeTerminal(`${ns}${labels}`);
 }
 
 /** The width left for one more column after `rows`' columns and its separator; 0 without a width. */

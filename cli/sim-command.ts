@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startSimCluster } from '../sim/cluster.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { defaultScenario, type ScenarioSpec } from '../sim/scenario.ts';
 import { count, port } from './options.ts';
 
@@ -101,6 +101,18 @@ export function simCommand(): Command {
       'behave like a real kube-apiserver on the wire: gzip over 128 KiB, APF headers and 429s',
       false,
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lease-reaper sim --kubeconfig-out sim.kubeconfig       # then, in another shell:
+  lease-reaper audit --kubeconfig sim.kubeconfig
+  kubectl --kubeconfig sim.kubeconfig get leases -A
+  lease-reaper sim --name dev --port 6443 --kubeconfig-out dev.kubeconfig --read-only-kubeconfig-out ro.kubeconfig
+
+It serves until interrupted (Ctrl-C, SIGTERM), then exits 0. Exit code 64: bad flags, or the port is taken.
+`,
+    )
     .action(async (flags: SimFlags) => {
       const scenario: ScenarioSpec = {
         ...defaultScenario,
@@ -113,6 +125,8 @@ export function simCommand(): Command {
         workloadLeases: flags.workloadLeases,
         malformedLeases: flags.malformedLeases,
       };
+      // Loaded when run: the server and its certificate authority are not part of every other command's start-up.
+      const { startSimCluster } = await import('../sim/cluster.ts');
       const sim = await startSimCluster({
         name: flags.name,
         host: flags.host,
@@ -123,6 +137,13 @@ export function simCommand(): Command {
         continueTtlMs: flags.continueTtl * 1000,
         tls: flags.tls,
         realistic: flags.realistic,
+      }).catch((err: NodeJS.ErrnoException) => {
+        // A taken or forbidden port is the user's choice to make again, not a crash with a stack.
+        if (err.code === 'EADDRINUSE' || err.code === 'EACCES')
+          throw new ConfigError(
+            `cannot listen on ${flags.host}:${flags.port} (${err.code}): pick another --port (0: any free port)`,
+          );
+        throw err;
       });
       if (flags.kubeconfigOut) await sim.writeKubeconfig(flags.kubeconfigOut);
       if (flags.readOnlyKubeconfigOut)

@@ -1,13 +1,14 @@
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../shared/errors.ts';
-import type { ClusterTarget } from '../shared/fleet/audit-clusters.ts';
-import { ClusterConnector } from '../shared/fleet/cluster-connector.ts';
+import type { ClusterTarget } from '../shared/fleet/cluster-target.ts';
 import { type ConnectFailure, connectAll } from '../shared/fleet/connect-all.ts';
 import { registryFromFile } from '../shared/fleet/registry-source.ts';
 import { withContext } from '../shared/kube/connect.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../shared/kube/kube-client.ts';
 import { loadKubeconfig } from './kubeconfig-files.ts';
+import type { LiveBoardOptions } from './live-progress.ts';
 import { connectTimeoutSeconds } from './options.ts';
+import { setupConnector } from './setup-progress.ts';
 
 /**
  * The clusters a command addresses: the named contexts of the kubeconfig kubectl would use (merged from
@@ -61,13 +62,22 @@ async function registryTargets(
     contexts: readonly string[];
     allContexts?: boolean | undefined;
   },
+  display: SetupDisplay | undefined,
 ): Promise<{ targets: ClusterTarget[]; failures: ConnectFailure[] }> {
   if (context.kubeconfig || context.contexts.length > 0 || context.allContexts) {
     throw new ConfigError('--clusters cannot be combined with --kubeconfig, --context or --all-contexts');
   }
   const registry = registryFromFile(file, '--clusters ');
-  return connectAll(registry.clusters, new ClusterConnector(), registry.concurrency);
+  const { connector, clear } = setupConnector(registry.clusters, display);
+  try {
+    return await connectAll(registry.clusters, connector, registry.concurrency);
+  } finally {
+    clear();
+  }
 }
+
+/** Where a `--clusters` run shows its AWS set-up as it goes (stderr; only a terminal shows anything). */
+export type SetupDisplay = LiveBoardOptions & { err: NodeJS.WriteStream };
 
 /** What every multi-cluster command takes: `--clusters FILE`, or a kubeconfig and its contexts. */
 export interface TargetFlags {
@@ -80,13 +90,18 @@ export interface TargetFlags {
 /** The clusters a command's flags address, and those of a registry that could not be reached. */
 export async function commandTargets(
   flags: TargetFlags,
+  display?: SetupDisplay,
 ): Promise<{ targets: ClusterTarget[]; failures: ConnectFailure[] }> {
   if (flags.clusters)
-    return registryTargets(flags.clusters, {
-      kubeconfig: flags.kubeconfig,
-      contexts: flags.context,
-      allContexts: flags.allContexts,
-    });
+    return registryTargets(
+      flags.clusters,
+      {
+        kubeconfig: flags.kubeconfig,
+        contexts: flags.context,
+        allContexts: flags.allContexts,
+      },
+      display,
+    );
   return {
     targets: kubeconfigTargets(flags.kubeconfig, flags.context, flags.allContexts === true),
     failures: [],

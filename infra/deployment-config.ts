@@ -1,12 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { isAwsRegion } from '../shared/aws/partitions.ts';
-import { checkConfigSize, readConfigFile } from '../shared/config-file.ts';
+import { parseConfigInput, readConfigFile } from '../shared/config-file.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { durationSeconds } from '../shared/reap/reap-policy.ts';
-import { parseConfig } from '../shared/validation.ts';
 import type { LeaseReaperStackProps, ReapPolicyInput, RegistryClusterInput } from './stack-props.ts';
 
 /** An alarm's evaluation (the stack checks the combination against CloudWatch's rules). */
@@ -122,16 +120,7 @@ export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
 
 /** Parses a deployment (object, or YAML/JSON text); one ConfigError names every field in error. */
 export function parseDeploymentConfig(input: unknown, source: string): DeploymentConfig {
-  let doc = input;
-  if (typeof input === 'string') {
-    try {
-      doc = loadYaml(checkConfigSize(input, source));
-    } catch (cause) {
-      if (cause instanceof ConfigError) throw cause;
-      throw new ConfigError(`${source} is not valid YAML or JSON`, { cause });
-    }
-  }
-  return parseConfig(deploymentConfigSchema, doc, source);
+  return parseConfigInput(deploymentConfigSchema, input, source);
 }
 
 /** The deployment from the CDK context: `leaseReaperConfig` (a file) wins over `leaseReaper` (inline). */

@@ -91,6 +91,13 @@ export async function bundleCli(outdir = 'dist') {
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    // What only some commands use (the simulated cluster, the AWS SDK) goes to chunks loaded on first use,
+    // so `audit` and `--version` start without parsing them.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    // ES modules first (the AWS SDK ships both): a chunk of CommonJS code exports only a default, so
+    // `(await import('@aws-sdk/client-eks')).EKSClient` would be undefined in a split bundle.
+    mainFields: ['module', 'main'],
     // For debugging in the repository; the map is not in the package (see "files" in package.json).
     sourcemap: true,
     metafile: true,

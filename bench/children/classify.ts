@@ -1,7 +1,7 @@
 // Classification throughput: audit() over synthetic leases, in-process, no I/O.
 import { audit } from '../../shared/audit/audit.ts';
 import { defaultAuditPolicy } from '../../shared/audit/audit-policy.ts';
-import type { LeaseRecord, NodeRecord } from '../../shared/kube/records.ts';
+import { type LeaseRecord, type NodeRecord, toLeaseRecord, toNodeRecord } from '../../shared/kube/records.ts';
 import { microTime } from '../../sim/kube-object.ts';
 
 const count = Number(process.argv[2] ?? 1_000_000);
@@ -14,19 +14,41 @@ const empty = Object.freeze({}) as Record<string, string>;
 // A fleet-shaped mix: mostly kubelet heartbeats, with blocks of 100 leases in which every rule fires —
 // stale and orphaned heartbeats, Nodes without leases, expired and orphaned apiserver identities, live,
 // expired, abandoned, released and malformed leader leases.
-// Built in chunks that go through JSON and back: strings are then flat, as JSON.parse gives them to the
-// real pipeline (strings built by concatenation are ropes, which compare and parse more slowly), and the
-// heap holds one copy of the data, as a real run's would.
+// Built as the audit gets them in a real run: pages of API objects (a Lease with metadata and spec, a Node
+// as PartialObjectMetadata) that go through JSON.stringify and JSON.parse, then the real projection
+// (`toLeaseRecord`, `toNodeRecord`). Strings are then flat, as JSON.parse gives them (strings built by
+// concatenation are ropes, which compare and parse more slowly), repeated ones are shared as the
+// projection shares them, and the heap holds one copy of the data, as a real run's would.
 const leases: LeaseRecord[] = [];
 const nodes: NodeRecord[] = [];
 let chunkLeases: LeaseRecord[] = [];
 let chunkNodes: NodeRecord[] = [];
 const flush = () => {
-  leases.push(...(JSON.parse(JSON.stringify(chunkLeases)) as LeaseRecord[]));
-  nodes.push(...(JSON.parse(JSON.stringify(chunkNodes)) as NodeRecord[]));
+  const leasePage = chunkLeases.map((l) => ({
+    metadata: {
+      namespace: l.namespace,
+      name: l.name,
+      uid: l.uid,
+      resourceVersion: l.resourceVersion,
+      labels: l.labels,
+      ownerReferences: l.ownerReferences,
+    },
+    spec: {
+      holderIdentity: l.holderIdentity,
+      leaseDurationSeconds: l.leaseDurationSeconds,
+      renewTime: l.renewTime,
+    },
+  }));
+  const nodePage = chunkNodes.map((n) => ({ metadata: { name: n.name, uid: n.uid } }));
+  for (const item of viaJson(leasePage)) leases.push(toLeaseRecord(item));
+  for (const item of viaJson(nodePage)) nodes.push(toNodeRecord(item));
   chunkLeases = [];
   chunkNodes = [];
 };
+/** A list response's items, as the client reads them off the wire. */
+function viaJson(items: unknown[]): unknown[] {
+  return (JSON.parse(JSON.stringify({ items })) as { items: unknown[] }).items;
+}
 for (let i = 0; i < count; i++) {
   if (i % 10_000 === 0) flush();
   // Every `mix`-th block of 100 leases carries the anomalies; the others are all healthy.

@@ -5,9 +5,9 @@ import type { Context } from 'aws-lambda';
 import { makeAuditHandler } from '../../functions/audit/handler.ts';
 import type { FleetAuditSummary } from '../../functions/commons/fleet-audit.ts';
 import { jsonLogger } from '../../functions/commons/logger.ts';
-import type { ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
 import { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import { parseClusterRegistry, type RegistryCluster } from '../../shared/fleet/cluster-registry.ts';
+import type { ClusterTarget } from '../../shared/fleet/cluster-target.ts';
 import { kubeConfigFromSecret } from '../../shared/fleet/kubeconfig-secret.ts';
 
 const [file = '', concurrency = '128', only] = process.argv.slice(2);

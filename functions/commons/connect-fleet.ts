@@ -1,6 +1,6 @@
-import type { ClusterTarget } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
+import type { ClusterTarget } from '../../shared/fleet/cluster-target.ts';
 import { type ConnectFailure, connectAll } from '../../shared/fleet/connect-all.ts';
 
 export interface ConnectedFleet {

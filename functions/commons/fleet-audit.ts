@@ -8,7 +8,7 @@ import { METRICS_STACK_ENV } from '../../shared/metrics/metric-names.ts';
 import { connectFleet } from './connect-fleet.ts';
 import { type FindingAlertDeps, type FindingAlertsSummary, trackFindings } from './finding-alerts.ts';
 import type { RunInput } from './lambda-handler.ts';
-import type { Logger } from './logger.ts';
+import { type Logger, logClusterFailure } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
 export interface FleetAuditDeps extends MetricsDeps, Omit<FindingAlertDeps, 'log' | 'stack'> {
@@ -63,11 +63,7 @@ export async function runFleetAudit(
         durationMs: r.stats.durationMs,
       });
     } else {
-      deps.log.log('error', 'cluster could not be audited', {
-        cluster: r.cluster,
-        errorKind: r.error.kind,
-        error: r.error.message,
-      });
+      logClusterFailure(deps.log, 'cluster could not be audited', r);
     }
   }
 

@@ -6,7 +6,7 @@ import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.
 import type { ReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { connectFleet } from './connect-fleet.ts';
 import type { RunInput } from './lambda-handler.ts';
-import type { Logger } from './logger.ts';
+import { type Logger, logClusterFailure } from './logger.ts';
 import { type MetricsDeps, publishMetrics } from './publish-metrics.ts';
 
 export interface FleetReapDeps extends MetricsDeps {
@@ -82,11 +82,7 @@ export async function runFleetReap(
         planned: r.execution.planned,
       });
     } else {
-      deps.log.log('error', 'cluster could not be reaped', {
-        cluster: r.cluster,
-        errorKind: r.error.kind,
-        error: r.error.message,
-      });
+      logClusterFailure(deps.log, 'cluster could not be reaped', r);
     }
   }
   const executions = results.flatMap((r) => (r.status === 'error' ? [] : [r.execution]));

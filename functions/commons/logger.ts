@@ -60,3 +60,16 @@ function redactedValue(key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/** The one line a cluster that could not be read gets, in the audit's and the reap's logs alike. */
+export function logClusterFailure(
+  log: Logger,
+  message: string,
+  failure: { cluster: string; error: { kind: string; message: string } },
+): void {
+  log.log('error', message, {
+    cluster: failure.cluster,
+    errorKind: failure.error.kind,
+    error: failure.error.message,
+  });
+}

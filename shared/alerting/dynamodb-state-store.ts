@@ -1,5 +1,6 @@
 // Types only: the SDK loads on first use, not at module init (cold start).
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { clientAtFirstUse, retryingClientConfig, type SdkClientOptions } from '../aws/sdk-clients.ts';
 import { expiresAtFor, type FindingStateStore, type LoadedFindingState } from './finding-state.ts';
 import { emptyFindingState } from './open-findings.ts';
 import { decodeState, encodeState, StateDecodeError } from './state-codec.ts';
@@ -20,16 +21,9 @@ export const FINDINGS_ATTRIBUTE = 'findings';
 export const SAVE_CONDITION = `attribute_not_exists(#c) OR ${REVISION_ATTRIBUTE} = :prev`;
 
 /** A DynamoDB client whose own retry strategy (standard mode, with backoff) handles throttling. */
-export async function dynamoDbClient(
-  options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
-): Promise<DynamoDBClient> {
+export async function dynamoDbClient(options: SdkClientOptions = {}): Promise<DynamoDBClient> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  return new DynamoDBClient({
-    maxAttempts: options.maxAttempts ?? 4,
-    retryMode: 'standard',
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
+  return new DynamoDBClient(retryingClientConfig(options));
 }
 
 /**
@@ -42,8 +36,7 @@ export function dynamoDbStateStore(
   tableName: string,
 ): FindingStateStore {
   // A pending client (the SDK still loading) is awaited at first use: its import overlaps the audit.
-  const pending = Promise.resolve(clientOrPending);
-  pending.catch(() => {}); // its failure surfaces at first use, not as an unhandled rejection
+  const pending = clientAtFirstUse(clientOrPending);
   const key = (cluster: string): Record<string, AttributeValue> => ({
     [STATE_TABLE_PARTITION_KEY]: { S: cluster },
   });

@@ -1,5 +1,11 @@
 // Types only: the SDK loads on first use, not at module init (cold start).
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  clientAtFirstUse,
+  retryingClientConfig,
+  type SdkClientOptions,
+  sizedBatches,
+} from '../aws/sdk-clients.ts';
 import { FINDING_EVENT_SOURCE } from './finding-event.ts';
 import type { EventSendResult, FindingEvent, FindingEventSink } from './finding-events.ts';
 
@@ -8,16 +14,9 @@ export const MAX_ENTRIES_PER_CALL = 10;
 export const MAX_REQUEST_BYTES = 256 * 1024;
 
 /** An EventBridge client whose own retry strategy (standard mode, with backoff) handles throttling. */
-export async function eventBridgeClient(
-  options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
-): Promise<EventBridgeClient> {
+export async function eventBridgeClient(options: SdkClientOptions = {}): Promise<EventBridgeClient> {
   const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
-  return new EventBridgeClient({
-    maxAttempts: options.maxAttempts ?? 4,
-    retryMode: 'standard',
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
+  return new EventBridgeClient(retryingClientConfig(options));
 }
 
 /**
@@ -41,21 +40,7 @@ export function eventBatches(
   maxCount = MAX_ENTRIES_PER_CALL,
   maxBytes = MAX_REQUEST_BYTES,
 ): PutEventsRequestEntry[][] {
-  const out: PutEventsRequestEntry[][] = [];
-  let current: PutEventsRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = entrySize(entry);
-    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  return sizedBatches(entries, entrySize, maxCount, maxBytes);
 }
 
 /**
@@ -68,8 +53,7 @@ export function eventBridgePublisher(
   eventBusName: string,
 ): FindingEventSink {
   // A pending client (the SDK still loading) is awaited at first use: its import overlaps the audit.
-  const pending = Promise.resolve(clientOrPending);
-  pending.catch(() => {}); // its failure surfaces at first use, not as an unhandled rejection
+  const pending = clientAtFirstUse(clientOrPending);
   return {
     async send(events: readonly FindingEvent[]): Promise<EventSendResult> {
       const result: EventSendResult = { calls: 0, sent: 0, failed: 0, errors: [] };

@@ -3,9 +3,11 @@ import type { AuditPolicy } from './audit-policy.ts';
 import { type Finding, type FindingType, findingTypes, type LeaseKind, severityRank } from './findings.ts';
 import { leaseKind } from './lease-kind.ts';
 import { leaseTiming, readLeaseShape } from './lease-shape.ts';
+import { compare, joinByName, OrderedJoin } from './name-join.ts';
 import { duplicateHostnameFindings, identityFinding, isLiveApiServer } from './rules/apiserver-identities.ts';
 import { leaderFinding } from './rules/leader-leases.ts';
 import {
+  isQuietHeartbeat,
   nodeHeartbeatFindings,
   nodeLeaseShapeProblems,
   nodeWithoutLeaseFinding,
@@ -55,22 +57,29 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     systemLeader: 0,
     leader: 0,
   };
-  // Node leases are judged below, next to their Nodes. In a list from the API they are one contiguous,
-  // name-ordered run (the apiserver returns namespace/name order): remember where it is instead of
-  // copying 100k references.
-  let firstNodeLease = -1;
-  let lastNodeLease = -1;
+  // Node leases are judged next to their Nodes, in the same pass (see name-join.ts). Their findings are
+  // kept apart: should the lists prove out of order, they are dropped and the general join redoes them.
+  const nodeFindings: Finding[] = [];
+  const meet = (lease: LeaseRecord | undefined, node: NodeRecord | undefined) => {
+    const finding = lease
+      ? nodeLeaseFinding(lease, node, nowMs, policy)
+      : node && nodeWithoutLeaseFinding(node, nowMs);
+    if (finding) nodeFindings.push(finding);
+  };
+  const nodeJoin = new OrderedJoin<LeaseRecord, NodeRecord>(input.nodes, meet);
+  let nodeLeases = 0;
 
   const all = input.leases;
   for (let i = 0; i < all.length; i++) {
     const lease = all[i] as LeaseRecord;
     const kind = leaseKind(lease);
-    byKind[kind]++;
     if (kind === 'nodeHeartbeat') {
-      if (firstNodeLease < 0) firstNodeLease = i;
-      lastNodeLease = i;
+      // Counted apart: `byKind[kind]++` with a varying key is a slow (megamorphic) access, once per lease.
+      nodeLeases++;
+      nodeJoin.add(lease, i);
       continue;
     }
+    byKind[kind]++;
     const timing = leaseTiming(lease, nowMs, policy);
     if (!timing) {
       findings.push(malformed(lease, kind, readLeaseProblems(lease, nowMs, policy)));
@@ -90,33 +99,12 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     if (finding) findings.push(finding);
   }
 
-  // Node leases meet their Nodes by name in a merge join: both lists arrive from the API in name order,
-  // and a join of two sorted lists costs a string comparison per item where a hash index of 100k names
-  // costs ten times more.
-  const contiguous = firstNodeLease >= 0 && lastNodeLease - firstNodeLease + 1 === byKind.nodeHeartbeat;
-  const nodeLeases = contiguous
-    ? all.slice(firstNodeLease, lastNodeLease + 1)
-    : all.filter((l) => leaseKind(l) === 'nodeHeartbeat');
-  joinByName(nodeLeases, input.nodes, (lease, node) => {
-    if (!lease) {
-      if (node) findings.push(nodeWithoutLeaseFinding(node, nowMs));
-      return;
-    }
-    // A malformed node lease still counts as its Node's lease: the Node is not "without a lease".
-    const timing = leaseTiming(lease, nowMs, policy);
-    const extra = nodeLeaseShapeProblems(lease);
-    if (!timing || extra.length > 0) {
-      findings.push(
-        malformed(lease, 'nodeHeartbeat', [
-          ...(timing ? [] : readLeaseProblems(lease, nowMs, policy)),
-          ...extra,
-        ]),
-      );
-      return;
-    }
-    const finding = nodeHeartbeatFindings(lease, timing, node, nowMs, policy);
-    if (finding) findings.push(finding);
-  });
+  byKind.nodeHeartbeat = nodeLeases;
+  if (!nodeJoin.finish()) {
+    nodeFindings.length = 0;
+    joinByName(all.filter(isNodeLease), input.nodes, meet);
+  }
+  for (const f of nodeFindings) findings.push(f);
   findings.push(...duplicateHostnameFindings(liveIdentities, nowMs));
   findings.sort(bySeverityThenName);
 
@@ -137,49 +125,31 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
   };
 }
 
+function isNodeLease(lease: LeaseRecord): boolean {
+  return leaseKind(lease) === 'nodeHeartbeat';
+}
+
 /**
- * Calls `visit` once per name that appears in either list, with the item of each list of that name
- * (either may be missing). Inputs out of name order are sorted first (copies; the input is not touched).
+ * The finding for a node lease and the Node of its name (if any). A malformed node lease still counts as
+ * its Node's lease: the Node is not "without a lease".
  */
-export function joinByName<A extends { name: string }, B extends { name: string }>(
-  left: readonly A[],
-  right: readonly B[],
-  visit: (a: A | undefined, b: B | undefined) => void,
-): void {
-  const a = isSortedByName(left) ? left : [...left].sort((x, y) => compare(x.name, y.name));
-  const b = isSortedByName(right) ? right : [...right].sort((x, y) => compare(x.name, y.name));
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    const order = x && y ? compare(x.name, y.name) : x ? -1 : 1;
-    if (order === 0) {
-      visit(x, y);
-      i++;
-      // Two leases of one name cannot exist in one namespace; keep the Node for a duplicate anyway.
-      if (a[i]?.name !== y?.name) j++;
-    } else if (order < 0) {
-      visit(x, undefined);
-      i++;
-    } else {
-      visit(undefined, y);
-      j++;
-    }
+function nodeLeaseFinding(
+  lease: LeaseRecord,
+  node: NodeRecord | undefined,
+  nowMs: number,
+  policy: AuditPolicy,
+): Finding | undefined {
+  // Nearly every node lease is a healthy Node's fresh heartbeat: settle those without allocating.
+  if (node && isQuietHeartbeat(lease, node, nowMs, policy)) return undefined;
+  const timing = leaseTiming(lease, nowMs, policy);
+  const extra = nodeLeaseShapeProblems(lease);
+  if (!timing || extra.length > 0) {
+    return malformed(lease, 'nodeHeartbeat', [
+      ...(timing ? [] : readLeaseProblems(lease, nowMs, policy)),
+      ...extra,
+    ]);
   }
-}
-
-function isSortedByName(items: readonly { name: string }[]): boolean {
-  for (let i = 1; i < items.length; i++) {
-    if ((items[i - 1] as { name: string }).name > (items[i] as { name: string }).name) return false;
-  }
-  return true;
-}
-
-/** Code-unit order, as the apiserver (etcd keys) sorts names. */
-function compare(a: string, b: string): number {
-  // Equality first: in the join most names match, and one comparison then settles it.
-  return a === b ? 0 : a < b ? -1 : 1;
+  return nodeHeartbeatFindings(lease, timing, node, nowMs, policy);
 }
 
 function readLeaseProblems(lease: LeaseRecord, nowMs: number, policy: AuditPolicy): string[] {

@@ -8,6 +8,11 @@ export function parseKubeTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const fast = parseUtc(value);
   if (fast !== undefined) return fast;
+  return parseRfc3339(value);
+}
+
+/** Any RFC 3339 time Go's time.Parse accepts, through a strict pattern and Date.parse: the general path. */
+export function parseRfc3339(value: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.exec(
     value,
   );
@@ -19,66 +24,108 @@ export function parseKubeTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** The digit at `i` (0–9), or a negative or > 9 value for anything else. */
-function digit(s: string, i: number): number {
-  return s.charCodeAt(i) - 48;
+/**
+ * The value of the decimal digit at `i`, or a number above 9 for any other character (as unsigned values,
+ * the codes below '0' wrap around). Only for `i` inside the string: past its end, NaN would read as 0.
+ */
+function digitAt(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) >>> 0;
 }
 
-function two(s: string, i: number): number {
-  const a = digit(s, i);
-  const b = digit(s, i + 1);
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, by position and integer arithmetic; undefined for any other shape. */
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, by position and integer arithmetic; undefined for any other shape
+ * (which `parseRfc3339` then reads). The audit reads one per lease, millions per second, so this is split
+ * in parts small enough for V8 to inline, and each part returns a small integer: a time in ms (beyond
+ * 2^30) returned from a call that is not inlined is a heap allocation.
+ */
 function parseUtc(s: string): number | undefined {
+  if (!hasUtcShape(s)) return undefined;
+  const days = utcDays(s);
+  if (days === undefined) return undefined;
+  const msOfDay = utcMsOfDay(s);
+  return msOfDay < 0 ? undefined : days * 86_400_000 + msOfDay;
+}
+
+/** 20 to 30 characters with `-`, `-`, `T`, `:`, `:` and a final `Z` where the UTC form has them. */
+function hasUtcShape(s: string): boolean {
   const len = s.length;
-  if (len < 20 || s.charCodeAt(len - 1) !== 90 /* Z */) return undefined;
-  if (
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(10) !== 84 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
-  ) {
-    return undefined;
+  return (
+    len >= 20 &&
+    len <= 30 &&
+    s.charCodeAt(len - 1) === 90 /* Z */ &&
+    s.charCodeAt(4) === 45 /* - */ &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(10) === 84 /* T */ &&
+    s.charCodeAt(13) === 58 /* : */ &&
+    s.charCodeAt(16) === 58
+  );
+}
+
+/** Days since 1970-01-01 of the `YYYY-MM-DD` that starts `s`; undefined when that is not a date. */
+function utcDays(s: string): number | undefined {
+  const y0 = digitAt(s, 0);
+  const y1 = digitAt(s, 1);
+  const y2 = digitAt(s, 2);
+  const y3 = digitAt(s, 3);
+  const m0 = digitAt(s, 5);
+  const m1 = digitAt(s, 6);
+  const d0 = digitAt(s, 8);
+  const d1 = digitAt(s, 9);
+  // Every one a digit: none above 9 (non-digits are, as unsigned values).
+  if (Math.max(y0, y1, y2, y3, m0, m1, d0, d1) > 9) return undefined;
+  const month = m0 * 10 + m1;
+  const day = d0 * 10 + d1;
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  return daysSinceEpoch(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day);
+}
+
+/** Milliseconds since midnight of the `HH:MM:SS[.fraction]` at index 11 of `s`; -1 when not a time. */
+function utcMsOfDay(s: string): number {
+  const h0 = digitAt(s, 11);
+  const h1 = digitAt(s, 12);
+  const mi0 = digitAt(s, 14);
+  const mi1 = digitAt(s, 15);
+  const s0 = digitAt(s, 17);
+  const s1 = digitAt(s, 18);
+  if (Math.max(h0, h1, mi0, mi1, s0, s1) > 9) return -1;
+  const hour = h0 * 10 + h1;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  if (hour > 23 || minute > 59 || second > 59) return -1;
+  const ms = fractionMs(s);
+  return ms < 0 ? -1 : ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** The milliseconds of the optional `.fraction` (one to nine digits) before the final `Z`; -1 when bad. */
+function fractionMs(s: string): number {
+  const len = s.length;
+  if (len === 20) return 0;
+  if (s.charCodeAt(19) !== 46 /* . */ || len < 22) return -1;
+  let ms = 0;
+  for (let i = 20; i < len - 1; i++) {
+    const d = digitAt(s, i);
+    if (d > 9) return -1;
+    // Milliseconds are the first three digits; finer ones are checked, then dropped.
+    if (i < 23) ms = ms * 10 + d;
   }
-  const century = two(s, 0);
-  const yy = two(s, 2);
-  const month = two(s, 5);
-  const day = two(s, 8);
-  const hour = two(s, 11);
-  const minute = two(s, 14);
-  const second = two(s, 17);
-  if (
-    century < 0 ||
-    yy < 0 ||
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    hour < 0 ||
-    hour > 23 ||
-    minute < 0 ||
-    minute > 59 ||
-    second < 0 ||
-    second > 59
-  ) {
-    return undefined;
-  }
-  const year = century * 100 + yy;
+  return len === 22 ? ms * 100 : len === 23 ? ms * 10 : ms;
+}
+
+// The last date `daysSinceEpoch` computed. A snapshot's times nearly all fall on one or two days, so this
+// one-entry memo saves the calendar arithmetic for nearly every lease; it holds only what a pure function
+// returned for its key, so it never changes a result.
+let memoDate = -1;
+let memoDays = 0;
+
+/** Days since 1970-01-01 of a date that exists; undefined for one that does not (31 February). */
+function daysSinceEpoch(year: number, month: number, day: number): number | undefined {
+  const key = (year * 100 + month) * 100 + day;
+  if (key === memoDate) return memoDays;
   // Reject dates that do not exist (Date.UTC would roll 31 February over into March).
   if (day > daysIn(year, month)) return undefined;
-  let ms = 0;
-  if (len > 20) {
-    // One to nine fraction digits; milliseconds are the first three.
-    if (s.charCodeAt(19) !== 46 /* . */ || len < 22 || len > 30) return undefined;
-    for (let i = 20; i < len - 1; i++) {
-      const d = digit(s, i);
-      if (d < 0 || d > 9) return undefined;
-      if (i < 23) ms += d * (i === 20 ? 100 : i === 21 ? 10 : 1);
-    }
-  }
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+  memoDate = key;
+  memoDays = daysFromCivil(year, month, day);
+  return memoDays;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */

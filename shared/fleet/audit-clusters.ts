@@ -1,16 +1,10 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { type AuditInput, audit, type ClusterAudit } from '../audit/audit.ts';
 import type { AuditPolicy } from '../audit/audit-policy.ts';
 import { ClusterAccessError, type ClusterErrorKind } from '../errors.ts';
 import { type ClusterSnapshot, readClusterSnapshot, type SnapshotOptions } from '../kube/cluster-snapshot.ts';
 import { KubeClient, type KubeClientOptions } from '../kube/kube-client.ts';
+import type { ClusterTarget } from './cluster-target.ts';
 import { mapConcurrent } from './map-concurrent.ts';
-
-/** A cluster to audit: a name and the KubeConfig (context selected) that reaches it. */
-export interface ClusterTarget {
-  name: string;
-  kubeConfig: KubeConfig;
-}
 
 /** Which clock the audit judged lease times by. */
 export interface AuditClock {

@@ -6,8 +6,8 @@ import { eksKubeConfig } from '../aws/eks-kubeconfig.ts';
 import { type AwsCredentials, eksToken } from '../aws/eks-token.ts';
 import { lastsTheRun, tokenUsableUntil } from '../aws/token-lifetime.ts';
 import { ClusterCredentialsError, LeaseReaperError } from '../errors.ts';
-import type { ClusterTarget } from './audit-clusters.ts';
 import type { RegistryCluster } from './cluster-registry.ts';
+import type { ClusterTarget } from './cluster-target.ts';
 import { kubeConfigFromSecret } from './kubeconfig-secret.ts';
 
 /** The AWS clients a connector uses, per region (tests pass mocked ones). */

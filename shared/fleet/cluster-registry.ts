@@ -1,15 +1,12 @@
-import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { isAwsRegion } from '../aws/partitions.ts';
-import { checkConfigSize } from '../config-file.ts';
-import { ConfigError } from '../errors.ts';
+import { parseConfigInput } from '../config-file.ts';
 import {
   DEFAULT_FLEET_METRICS,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_PER_CLUSTER_METRICS,
   MetricName,
 } from '../metrics/metric-names.ts';
-import { parseConfig } from '../validation.ts';
 
 const clusterName = z
   .string()
@@ -117,17 +114,5 @@ export type RegistryCluster = ClusterRegistry['clusters'][number];
 
 /** Parses a registry document (YAML or JSON text, or an already parsed object); one error lists every problem. */
 export function parseClusterRegistry(input: string | unknown, source = 'cluster registry'): ClusterRegistry {
-  let doc = input;
-  if (typeof input === 'string') {
-    try {
-      doc = loadYaml(checkConfigSize(input, source));
-    } catch (cause) {
-      if (cause instanceof ConfigError) throw cause;
-      throw new ConfigError(
-        `${source} is not valid YAML or JSON: ${(cause as Error).message.split('\n')[0]}`,
-        { cause },
-      );
-    }
-  }
-  return Object.freeze(parseConfig(clusterRegistrySchema, doc, source));
+  return Object.freeze(parseConfigInput(clusterRegistrySchema, input, source));
 }

@@ -1,7 +1,7 @@
 import { ClusterAccessError, type ClusterErrorKind } from '../errors.ts';
-import type { ClusterTarget } from './audit-clusters.ts';
 import type { ClusterConnector } from './cluster-connector.ts';
 import type { RegistryCluster } from './cluster-registry.ts';
+import type { ClusterTarget } from './cluster-target.ts';
 import { mapConcurrent } from './map-concurrent.ts';
 
 export interface ConnectFailure {

@@ -1,7 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
-import { checkConfigSize } from '../config-file.ts';
+import { parseConfigText } from '../config-file.ts';
 import { ConfigError } from '../errors.ts';
 import { registerUserSecrets } from '../redaction.ts';
 import { describeIssues } from '../validation.ts';
@@ -94,17 +93,7 @@ function describeProblems(issues: readonly z.core.$ZodIssue[]): string[] {
  */
 export function kubeConfigFromSecret(text: string, options: KubeconfigSecretOptions): KubeConfig {
   const where = `cluster "${options.cluster}": the kubeconfig secret`;
-  let raw: unknown;
-  try {
-    raw = loadYaml(checkConfigSize(text, where));
-  } catch (cause) {
-    if (cause instanceof ConfigError) throw cause;
-    // js-yaml's message quotes the text around the error: only the line is kept.
-    const line = (cause as { mark?: { line?: number } }).mark?.line;
-    throw new ConfigError(
-      `${where} is not valid YAML or JSON${typeof line === 'number' ? ` (line ${line + 1})` : ''}`,
-    );
-  }
+  const raw = parseConfigText(text, where, { secret: true });
   const parsed = kubeconfigSchema.safeParse(raw);
   if (!parsed.success)
     throw new ConfigError(`${where} is refused: ${describeProblems(parsed.error.issues).join('; ')}`);

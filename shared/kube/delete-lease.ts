@@ -1,5 +1,6 @@
 import type { V1DeleteOptions } from '@kubernetes/client-node';
 import type { ClusterAccessError } from '../errors.ts';
+import { leaseDeleteForbiddenMessage } from './failure-hints.ts';
 import { type KubeClient, statusMessage } from './kube-client.ts';
 import type { LeaseRecord } from './records.ts';
 
@@ -53,7 +54,8 @@ export async function deleteLease(
     const message = statusMessage(res.text) ?? `HTTP ${res.status}`;
     switch (res.status) {
       case 403:
-        return { result: 'forbidden', message };
+        // The server's text says what was refused; the message adds how to check and grant it (logs and CLI alike).
+        return { result: 'forbidden', message: leaseDeleteForbiddenMessage(lease.namespace, message) };
       case 404:
         return { result: 'alreadyGone' };
       case 409:

@@ -1,3 +1,5 @@
+import { DEFAULT_AUDIT_GROUP, DEFAULT_REAP_GROUP } from './rbac-manifest.ts';
+
 /**
  * What a failure says to the person reading it: which server, what was refused, and what to try. Pure
  * text from the facts of the failure (the request, the Status body, the exec plugin's output); the
@@ -114,9 +116,24 @@ export function rbacRequestOf(method: string, path: string): RbacRequest | undef
   return { verb, resource, group, ...(namespace !== undefined ? { namespace } : {}) };
 }
 
+/** The RBAC refusal in one clause: `RBAC does not allow "delete" on "leases.coordination.k8s.io" in namespace "x"`. */
+export function rbacRefusal(request: RbacRequest): string {
+  const qualified = request.group ? `${request.resource}.${request.group}` : request.resource;
+  const where = request.namespace ? `in namespace "${request.namespace}"` : 'at the cluster scope';
+  return `RBAC does not allow "${request.verb}" on "${qualified}" ${where}`;
+}
+
+/** `kubectl auth can-i …` for the request: what the person can run, as the same identity, to confirm it. */
+export function canICommand(request: RbacRequest): string {
+  const qualified = request.group ? `${request.resource}.${request.group}` : request.resource;
+  const scope = request.namespace ? ` -n ${request.namespace}` : ' --all-namespaces';
+  return `kubectl auth can-i ${request.verb} ${qualified}${scope}`;
+}
+
 /**
- * The 403 text: the exact permission missing, where, and how to grant it. The request says what was
- * asked; the Status `details` (group, kind = the resource) confirm it when the server sends them.
+ * The 403 text: the exact permission missing, where, how to confirm it and how to grant it. The request
+ * says what was asked; the Status `details` (group, kind = the resource) confirm it when the server sends
+ * them. Deletes need the reap role (`lease-reaper rbac --reap`), everything else the audit role.
  */
 export function forbiddenMessage(
   request: RbacRequest | undefined,
@@ -127,7 +144,30 @@ export function forbiddenMessage(
   const resource = typeof status?.details?.kind === 'string' ? status.details.kind : request?.resource;
   const server = status?.message ? ` (the server said: ${status.message})` : '';
   if (!request || !resource) return `forbidden (403)${server}`;
-  const qualified = group ? `${resource}.${group}` : resource;
-  const where = request.namespace ? `in namespace "${request.namespace}"` : 'at the cluster scope';
-  return `forbidden (403): RBAC does not allow "${request.verb}" on "${qualified}" ${where}${server}. Grant it with the roles \`lease-reaper rbac\` prints (\`lease-reaper rbac | kubectl apply -f -\`${request.verb === 'delete' ? ', with --reap for deletes' : ''})`;
+  const asked: RbacRequest = { ...request, resource, group: group ?? '' };
+  const reap = request.verb === 'delete';
+  const grant = reap
+    ? `\`lease-reaper rbac --reap | kubectl apply -f -\` (it binds the group ${DEFAULT_REAP_GROUP}; another with --reap-group, or a ServiceAccount with --service-account)`
+    : `\`lease-reaper rbac | kubectl apply -f -\` (it binds the group ${DEFAULT_AUDIT_GROUP}; another with --group, or a ServiceAccount with --service-account)`;
+  return `forbidden (403): ${rbacRefusal(asked)}${server}. Check with \`${canICommand(asked)}\`; grant it with ${grant}`;
+}
+
+/** A lease, as RBAC names it. */
+const LEASES = { resource: 'leases', group: 'coordination.k8s.io' } as const;
+
+/**
+ * The 403 a lease delete answers, explained like any other 403 (deletes take the 403 as an outcome, not
+ * an error, so the server's text is all they carry). Text already explained is returned as it is.
+ */
+export function leaseDeleteForbiddenMessage(namespace: string, serverMessage: string | undefined): string {
+  if (serverMessage?.startsWith('forbidden (403)')) return serverMessage;
+  return forbiddenMessage(
+    { verb: 'delete', ...LEASES, namespace },
+    serverMessage ? { message: serverMessage } : undefined,
+  );
+}
+
+/** The short form of a refused lease delete, for a table cell. */
+export function leaseDeleteRefusal(namespace: string): string {
+  return `forbidden (403): ${rbacRefusal({ verb: 'delete', ...LEASES, namespace })}`;
 }

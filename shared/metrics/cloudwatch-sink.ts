@@ -1,5 +1,6 @@
 // Types only: the SDK loads on first use, not at module init (cold start).
 import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { retryingClientConfig, type SdkClientOptions, sizedBatches } from '../aws/sdk-clients.ts';
 import type { MetricPoint } from './fleet-metrics.ts';
 import { CLUSTER_DIMENSION, HIGH_RESOLUTION_METRICS } from './metric-names.ts';
 
@@ -17,16 +18,9 @@ export interface PublishResult {
 }
 
 /** A CloudWatch client whose own retry strategy (standard mode, with backoff) handles throttling. */
-export async function cloudWatchClient(
-  options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
-): Promise<CloudWatchClient> {
+export async function cloudWatchClient(options: SdkClientOptions = {}): Promise<CloudWatchClient> {
   const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
-  return new CloudWatchClient({
-    maxAttempts: options.maxAttempts ?? 4,
-    retryMode: 'standard',
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
+  return new CloudWatchClient(retryingClientConfig(options));
 }
 
 /** `fixed`: dimensions every datum carries after `Cluster` (the deployed stack's `Stack`). */
@@ -56,21 +50,7 @@ export function batches(
   maxCount = MAX_DATUMS_PER_CALL,
   maxBytes = MAX_PAYLOAD_BYTES,
 ): MetricDatum[][] {
-  const out: MetricDatum[][] = [];
-  let current: MetricDatum[] = [];
-  let bytes = 0;
-  for (const d of datums) {
-    const size = JSON.stringify(d).length + 1;
-    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(d);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  return sizedBatches(datums, (d) => JSON.stringify(d).length + 1, maxCount, maxBytes);
 }
 
 /**

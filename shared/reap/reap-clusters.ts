@@ -1,12 +1,12 @@
-import { defaultAuditPolicy } from '../audit/audit-policy.ts';
+import { type AuditPolicy, defaultAuditPolicy } from '../audit/audit-policy.ts';
 import { ConfigError } from '../errors.ts';
 import {
   type AuditClock,
   auditClusters,
   type ClusterProgress,
   type ClusterResult,
-  type ClusterTarget,
 } from '../fleet/audit-clusters.ts';
+import type { ClusterTarget } from '../fleet/cluster-target.ts';
 import { KubeClient } from '../kube/kube-client.ts';
 import type { ReadLimits } from '../kube/read-limits.ts';
 import { type ClockRefusal, clockRefusal } from './clock-guard.ts';
@@ -63,6 +63,14 @@ export interface ReapRunOptions {
 }
 
 /**
+ * The audit a reap run judges by: the audit's defaults, with "abandoned" meaning what the policy's
+ * abandonedAfter says (shown in the reap report, so a reap and an audit that disagree say why). Pure.
+ */
+export function reapAuditPolicy(policy: Pick<ReapPolicy, 'abandonedAfter'>): AuditPolicy {
+  return { ...defaultAuditPolicy, abandonedAfterSeconds: policy.abandonedAfter };
+}
+
+/**
  * audit → plan → execute for each cluster. Clusters are read concurrently; deletes then run cluster by
  * cluster so the run-wide cap (maxDeletionsPerRun) is spent in order and never exceeded. Leader leases
  * need their holder Pods checked, so Pods are always listed here.
@@ -77,8 +85,7 @@ export async function reapClusters(
   }
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? options.policy.maxClockSkew;
   const audits = await auditClusters(targets, {
-    // "Abandoned" means what the policy says it means: expired for at least minExpiredFor.
-    policy: { ...defaultAuditPolicy, abandonedAfterSeconds: options.policy.minExpiredFor },
+    policy: reapAuditPolicy(options.policy),
     ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),

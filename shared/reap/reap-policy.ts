@@ -62,7 +62,10 @@ const globList = z
  */
 export const reapPolicySchema = z
   .strictObject({
-    /** Send deletes with dryRun=All: the server checks RBAC and preconditions, nothing is deleted. */
+    /**
+     * Send deletes with dryRun=All: the server checks RBAC and preconditions, nothing is deleted. The
+     * Lambda deletes only when this is false; the CLI only when this is false and --apply is given.
+     */
     dryRun: z._default(z.boolean(), true),
     namespaces: z._default(
       z.strictObject({
@@ -89,6 +92,20 @@ export const reapPolicySchema = z
           `must be at least ${MIN_EXPIRED_FOR_FLOOR} s ("10m"): a lease expired only briefly may be in a failover`,
         ),
       ),
+    /**
+     * The threshold that judges a leader lease abandoned in a reap run: expired for longer than this, with
+     * no live holder (the audit's abandonedAfterSeconds, `lease-reaper audit --abandoned-after`). Defaults
+     * to minExpiredFor; set it to the audit's 24h to make reap and audit call the same leases abandoned.
+     * At least 10 minutes, for the same reason as minExpiredFor.
+     */
+    abandonedAfter: z.optional(
+      durationSeconds.check(
+        z.refine(
+          (s: number) => s >= MIN_EXPIRED_FOR_FLOOR,
+          `must be at least ${MIN_EXPIRED_FOR_FLOOR} s ("10m"): a lease expired only briefly may be in a failover`,
+        ),
+      ),
+    ),
     /**
      * The most the API server's clock (its Date header) may differ from this machine's before a cluster's
      * deletes are refused: lease ages are only as right as the clock they are judged by. Default 5 minutes.
@@ -159,8 +176,12 @@ export const reapPolicySchema = z
     }),
   );
 
+/** A validated policy, every default filled in: what a run and its report show as the policy. */
 export type ReapPolicy = Readonly<
-  Omit<z.output<typeof reapPolicySchema>, 'maxDeletionsPerCluster'> & { maxDeletionsPerCluster: number }
+  Omit<z.output<typeof reapPolicySchema>, 'maxDeletionsPerCluster' | 'abandonedAfter'> & {
+    maxDeletionsPerCluster: number;
+    abandonedAfter: number;
+  }
 >;
 
 /** Validates a policy document; throws one ConfigError listing every problem with its path. */
@@ -168,6 +189,7 @@ export function parseReapPolicy(input: unknown, source = 'policy'): ReapPolicy {
   const p = parseConfig(reapPolicySchema, input ?? {}, source);
   return Object.freeze({
     ...p,
+    abandonedAfter: p.abandonedAfter ?? p.minExpiredFor,
     maxDeletionsPerCluster: p.maxDeletionsPerCluster ?? Math.min(10, p.maxDeletionsPerRun),
   });
 }

@@ -6,7 +6,6 @@ import {
   findingTypes,
   type Severity,
   severities,
-  severityRank,
 } from '../audit/findings.ts';
 import type { ClusterResult } from '../fleet/audit-clusters.ts';
 
@@ -80,23 +79,4 @@ export function buildAuditReport(
     },
     clusters,
   };
-}
-
-/** Exit codes of `lease-reaper audit` (documented in the README). */
-export const ExitCode = {
-  ok: 0,
-  /** A finding at or above --fail-on. */
-  findings: 1,
-  /** At least one cluster could not be audited (takes precedence over findings). */
-  clusterError: 2,
-  /** Bad arguments or configuration. */
-  usage: 64,
-} as const;
-
-export function auditExitCode(report: AuditReport, failOn: Severity | undefined): number {
-  if (report.summary.failedClusters > 0) return ExitCode.clusterError;
-  if (failOn === undefined) return ExitCode.ok;
-  const threshold = severityRank[failOn];
-  const hit = severities.some((s) => severityRank[s] >= threshold && report.summary.bySeverity[s] > 0);
-  return hit ? ExitCode.findings : ExitCode.ok;
 }

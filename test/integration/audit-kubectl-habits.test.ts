@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { V1MicroTime } from '@kubernetes/client-node';
@@ -103,11 +104,12 @@ describe('lease-reaper audit with kubectl habits', { timeout: 180_000 }, () => {
     ]);
     const kubeconfig = await writeFleetKubeconfig([sim]);
 
-    const [scoped, namespace, selector, table] = await Promise.all([
+    const [scoped, namespace, selector, table, nothing] = await Promise.all([
       runCli(['audit', '--kubeconfig', kubeconfig, '-n', 'team-a', '-l', 'app=x', '-o', 'json']),
       runCli(['audit', '--kubeconfig', kubeconfig, '--namespace', 'team-a', '-o', 'json']),
       runCli(['audit', '--kubeconfig', kubeconfig, '--selector', 'app=x', '-o', 'json']),
       runCli(['audit', '--kubeconfig', kubeconfig, '-n', 'team-a', '-l', 'app=x']),
+      runCli(['audit', '--kubeconfig', kubeconfig, '-n', 'team-a', '-l', 'app=none']),
     ]);
 
     const found = (r: { stdout: string }) => {
@@ -131,6 +133,11 @@ describe('lease-reaper audit with kubectl habits', { timeout: 180_000 }, () => {
     expect(report.summary.findings.AbandonedLease).toBe(1);
     expect(report.summary.findings.StaleNodeHeartbeat).toBe(0);
     expect(table.stdout).toMatch(/^scoped\s+warning\s+AbandonedLease\s+team-a\s+x-controller\s+3d/m);
+    expect(table.code).toBe(0);
+    // A selector that matches nothing says what it searched, not a bare "No findings.".
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toMatch(/^scoped\s+ok\s+\d+\s+\d+\s+\d+\s+0\s+0\s+0\s/m);
+    expect(nothing.stdout).toContain('No findings in namespace team-a for leases matching app=none.');
   });
 
   it('node heartbeat findings are in kube-node-lease; -n with -A is a usage error', async () => {
@@ -337,5 +344,46 @@ describe('lease-reaper audit with kubectl habits', { timeout: 180_000 }, () => {
     expect(help.stdout).toContain("jsonpath='{.summary.bySeverity.critical}'");
     expect(help.stdout).not.toContain('(default: [])');
     expect(help.stdout).not.toContain('(default: the current context) (default');
+    for (const command of ['reap', 'sim', 'demo', 'rbac']) {
+      const other = await runCli([command, '--help']);
+      expect(other.stdout, command).toContain('Examples:');
+      expect(other.stdout, command).toMatch(/Exit codes?/);
+      expect(other.stdout, command).not.toContain('(default: [])');
+    }
+  });
+
+  it("documents every flag of every command's --help in README.md", async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const helps = await Promise.all(
+      [[], ['audit'], ['reap'], ['sim'], ['demo'], ['rbac']].map((c) => runCli([...c, '--help'])),
+    );
+    const flags = helps.flatMap((h) =>
+      [...h.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1] ?? ''),
+    );
+    expect(flags).toContain('--max-list-pages');
+    // In code spans, as `--flag`, `--flag VALUE` or `-f, --flag`.
+    const documented = (f: string) => new RegExp(`\`(?:-\\w, )?${f}(?![a-z-])`).test(readme);
+    const missing = [...new Set(flags)].filter((f) => f !== '--help' && !documented(f));
+    expect(missing).toEqual([]);
+  });
+
+  it('demo takes the same -o as audit; sim on a taken port is one line and exit 64, not a stack', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const [demo, sim] = await Promise.all([
+        runCli(['demo', '-o', 'jsonpath={.summary.clusters} {.clusters[0].status}']),
+        runCli(['sim', '--port', String(port)]),
+      ]);
+      expect(demo.code, demo.stderr).toBe(0);
+      expect(demo.stdout).toBe('1 ok');
+      expect(sim.code).toBe(64);
+      expect(sim.stderr.trim()).toBe(
+        `error: cannot listen on 127.0.0.1:${port} (EADDRINUSE): pick another --port (0: any free port)`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 });

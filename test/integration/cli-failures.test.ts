@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -274,5 +276,115 @@ describe('live progress', { timeout: 120_000 }, () => {
     expect(piped.code).toBe(0);
     expect(piped.stderr).not.toMatch(/Reading|reading|pages/);
     expect(piped.stdout).not.toContain('reading');
+  });
+
+  it('shows a saved plan being applied per cluster (leases re-read, deletes answered), then erases itself; nothing on a pipe', async () => {
+    const sim = await clusters.start(defaultScenario, { name: 'applying' });
+    const dir = await tempDir();
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, sim.kubeconfig(), { mode: 0o600 });
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(
+      policy,
+      'dryRun: false\nnamespaces:\n  include: [payments, checkout, search]\nmaxDeletionsPerCluster: 3\n',
+    );
+    const plan = join(dir, 'plan.json');
+    const planned = await runCli([
+      'reap',
+      '--kubeconfig',
+      kubeconfig,
+      '--policy',
+      policy,
+      '--plan-out',
+      plan,
+    ]);
+    expect(planned.code, planned.stderr).toBe(0);
+    // Each read-back and each delete takes 400 ms: long enough to be watched.
+    sim.faults.add({
+      action: { type: 'latency', ms: 400 },
+      match: { path: '/apis/coordination.k8s.io/v1/namespaces/' },
+    });
+
+    const [out, piped] = await Promise.all([
+      inTerminal(cli(`reap --kubeconfig ${kubeconfig} --apply --plan ${plan}`), { NO_COLOR: '1' }),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--plan', plan]),
+    ]);
+
+    expect(out).toContain('Applying the plan to 1 cluster: 0 done');
+    expect(out).toMatch(/applying {2}re-reading [0-2] of 3 planned leases/);
+    expect(out).toMatch(/applying {2}3 re-read, 0 skipped; deleting [0-2] of 3/);
+    expect(out).toMatch(/deleting [12] of 3: [12] deleted/);
+    const erased = out.lastIndexOf('\x1b[J');
+    expect(erased).toBeGreaterThan(-1);
+    expect(out.indexOf('Plan\r\n', erased)).toBeGreaterThan(erased);
+    expect(out.slice(erased)).not.toMatch(/re-reading|deleting \d/);
+    for (const sgr of ['31', '32', '2']) expect(out).not.toContain(`\x1b[${sgr}m`);
+    // The dry run of the same plan, on a pipe: the report alone.
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toMatch(/re-reading|Dry-running the plan/);
+  });
+
+  it('shows the AWS set-up of a --clusters run (EKS described, kubeconfig secrets fetched) before the reads; nothing on a pipe', async () => {
+    const sim = await clusters.start(emptyScenario, { name: 'onprem' });
+    // A local stand-in for Secrets Manager and EKS, 1.5 s per answer: the set-up phase is long enough to watch.
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:onprem-AbCdEf';
+    const aws = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () =>
+        setTimeout(() => {
+          res.setHeader('content-type', 'application/x-amz-json-1.1');
+          if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') {
+            const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId: string };
+            res.end(JSON.stringify({ ARN: SecretId, Name: 'onprem', SecretString: sim.kubeconfig() }));
+            return;
+          }
+          res.statusCode = 404;
+          res.setHeader('x-amzn-errortype', 'ResourceNotFoundException');
+          res.end(JSON.stringify({ message: 'No cluster found for name: prod.' }));
+        }, 1_500),
+      );
+    });
+    await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => aws.close(() => resolve())));
+    const endpoint = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+    const registry = join(await tempDir(), 'clusters.json');
+    await writeFile(
+      registry,
+      JSON.stringify({
+        clusters: [
+          { name: 'onprem', type: 'kubeconfig', secretArn },
+          { name: 'prod', type: 'eks', clusterName: 'prod', region: 'eu-west-1' },
+        ],
+      }),
+    );
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local-secret',
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_EKS: endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      NO_COLOR: '',
+    };
+
+    const [out, piped] = await Promise.all([
+      inTerminal(cli(`audit --clusters ${registry}`), env),
+      runCli(['audit', '--clusters', registry], env),
+    ]);
+
+    expect(out).toContain('Setting up AWS access to 2 clusters: 0 done');
+    expect(out).toContain(`onprem  fetching kubeconfig secret ${secretArn}`);
+    expect(out).toContain('prod  resolving EKS cluster prod in eu-west-1');
+    // Then the reads of the cluster that was set up, and the report after both displays are erased.
+    expect(out).toContain('Reading 1 cluster: 0 done');
+    expect(out.indexOf('Reading 1 cluster')).toBeGreaterThan(out.indexOf('Setting up AWS access'));
+    const erased = out.lastIndexOf('\x1b[J');
+    expect(out.indexOf('CLUSTER', erased)).toBeGreaterThan(erased);
+    expect(out.slice(erased)).toContain('No cluster found for name: prod.');
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).not.toMatch(/Setting up|fetching|resolving|Reading/);
+    expect(piped.stdout).toMatch(/^onprem\s+ok/m);
   });
 });

@@ -114,7 +114,7 @@ describe('the protect annotation fails closed', () => {
     const namespaces = [...new Set([protectedKey, controlKey].map((k) => k.split('/')[0]))];
     const policy = await tempFile(
       'policy.yaml',
-      `namespaces:\n  include: [${namespaces.join(', ')}]\nminExpiredFor: 10m\nmaxDeletionsPerRun: 500\nmaxDeletionsPerCluster: 500\n`,
+      `dryRun: false\nnamespaces:\n  include: [${namespaces.join(', ')}]\nminExpiredFor: 10m\nmaxDeletionsPerRun: 500\nmaxDeletionsPerCluster: 500\n`,
     );
     const kubeconfig = await writeFleetKubeconfig([sim]);
 

@@ -101,9 +101,15 @@ afterAll(async () => {
 });
 
 describe('the npm package', () => {
-  it('packs the bundled CLI, its bin and notices, and no sources, tests or benchmarks', () => {
+  it('packs the bundled CLI, its chunks, bin and notices, and no sources, tests or benchmarks', async () => {
     const paths = pack.files.map((f) => f.path).sort();
-    expect(paths).toEqual([
+    const chunks = paths.filter((p) => p.startsWith('dist/chunks/'));
+    // The chunks a command loads on first use (the simulated cluster, the AWS SDK): every one the build
+    // wrote, and no source map.
+    const built = (await readdir(join(repoRoot, 'dist', 'chunks'))).filter((f) => f.endsWith('.mjs'));
+    expect(built.length).toBeGreaterThan(0);
+    expect(chunks).toEqual(built.map((f) => `dist/chunks/${f}`).sort());
+    expect(paths.filter((p) => !chunks.includes(p))).toEqual([
       'README.md',
       'bin/lease-reaper.mjs',
       'dist/THIRD-PARTY-NOTICES.md',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { rbacRules } from '../../shared/kube/rbac-manifest.ts';
 import type { ActionRecord } from '../../shared/reap/execute-plan.ts';
 import type { ClusterReap } from '../../shared/reap/reap-clusters.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
@@ -20,6 +21,7 @@ const CAP = 3;
 
 /** A policy that may delete abandoned leader leases in three namespaces, at most CAP of them. */
 const cappedPolicy = `
+dryRun: false
 namespaces:
   include: [${INCLUDED.join(', ')}]
 maxDeletionsPerRun: ${CAP}
@@ -31,6 +33,7 @@ maxDeletionsPerCluster: ${CAP}
  * minExpiredFor (10 minutes: the policy is getting a floor there, and 10m is accepted with or without it).
  */
 const permissivePolicy = `
+dryRun: false
 namespaces:
   include: ['*']
 reapOrphanedNodeLeases: true
@@ -125,6 +128,15 @@ function expectNoSecret(result: CliResult, ...tokens: string[]): void {
   }
 }
 
+/** The sim's kubeconfig with its user's token replaced: a caller the sim knows by `extraUsers`. */
+function withToken(sim: SimCluster, token: string): string {
+  const doc = JSON.parse(sim.kubeconfig()) as { users: { user: { token: string } }[] };
+  for (const u of doc.users) u.user.token = token;
+  return JSON.stringify(doc);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function okCluster(report: ReapReport): Extract<ClusterReap, { status: 'ok' }> {
   const only = report.clusters[0];
   if (only?.status !== 'ok') throw new Error(`cluster failed: ${JSON.stringify(only)}`);
@@ -181,6 +193,48 @@ describe('lease-reaper reap', () => {
       expect(actions.every((a) => a.dryRun && a.outcome === 'deleted' && a.cluster === 'dry')).toBe(true);
       expectNoSecret(result, sim.tokens.admin);
     }
+    expect(leaseState(sim)).toEqual(before);
+  });
+
+  it('stays a dry run with --apply under a policy that says dryRun: true, says why, and names the threshold that judged "abandoned"', async () => {
+    // Prepare
+    const { sim, kubeconfig } = await start('held');
+    const policy = await tempFile(
+      'policy.yaml',
+      `${cappedPolicy.replace('dryRun: false', 'dryRun: true')}abandonedAfter: 20h\n`,
+    );
+    const before = leaseState(sim);
+
+    // Act
+    const [table, json] = await Promise.all([
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply', '-o', 'json']),
+    ]);
+
+    // Assess
+    for (const result of [table, json]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe(
+        `lease-reaper: --apply is overridden by policy ${policy}: it says dryRun: true (the default when a policy does not set it), and the safer of the two wins, so this is a dry run. To delete, set dryRun: false in the policy.\n`,
+      );
+    }
+    expect(table.stdout.startsWith('*** DRY-RUN: nothing is deleted.')).toBe(true);
+    expect(table.stdout).toContain(
+      'Abandoned: a leader lease expired for more than 20h (abandonedAfter) with no live holder.',
+    );
+    expect(table.stdout).toContain(
+      `To apply: set dryRun: false in the policy, then: lease-reaper reap --apply --policy ${policy} --kubeconfig ${kubeconfig}`,
+    );
+    const report = JSON.parse(json.stdout) as ReapReport & {
+      abandonedAfterSeconds: number;
+      policy: { dryRun: boolean; abandonedAfter: number; minExpiredFor: number };
+    };
+    expect(report).toMatchObject({
+      dryRun: true,
+      abandonedAfterSeconds: 72_000,
+      policy: { dryRun: true, abandonedAfter: 72_000, minExpiredFor: 86_400 },
+    });
+    expect(okCluster(report).execution).toMatchObject({ dryRun: true, planned: CAP, deleted: CAP });
     expect(leaseState(sim)).toEqual(before);
   });
 
@@ -356,6 +410,50 @@ describe('lease-reaper reap', () => {
     );
     expect(leaseState(sim)).toEqual(before);
     expectNoSecret(result, sim.tokens.admin, sim.tokens.readOnly);
+  });
+
+  it('with --apply under the audit role only, a refused delete names the verb, resource, namespace and the RBAC to grant', async () => {
+    // Prepare: a user holding exactly the audit role `lease-reaper rbac` prints (list, no delete).
+    const token = 'audit-role-only-token-0123456789';
+    const sim = await clusters.start(defaultScenario, {
+      name: 'audit-role',
+      extraUsers: [{ token, name: 'lease-reaper-auditor', rules: rbacRules(false) }],
+    });
+    if (!sim.seeded) throw new Error('the scenario reported nothing seeded');
+    const kubeconfig = await tempFile('auditor.kubeconfig', withToken(sim, token));
+    const policy = await tempFile('policy.yaml', cappedPolicy);
+    const before = leaseState(sim);
+    const [first] = abandonedOldestFirst(sim, sim.seeded, INCLUDED);
+    const namespace = first?.split('/')[0];
+
+    // Act
+    const [table, json] = await Promise.all([
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply']),
+      runCli(['reap', '--kubeconfig', kubeconfig, '--policy', policy, '--apply', '-o', 'json', '--verbose']),
+    ]);
+
+    // Assess
+    expect(table.code).toBe(2);
+    expect(json.code).toBe(2);
+    const refusal = `RBAC does not allow "delete" on "leases.coordination.k8s.io" in namespace "${namespace}"`;
+    expect(table.stdout).toMatch(
+      new RegExp(`forbidden\\s+forbidden \\(403\\): ${escapeRegExp(refusal)}$`, 'm'),
+    );
+    const explained = table.stdout
+      .split('\n')
+      .find((l) => l.startsWith('cluster audit-role: forbidden (403)'));
+    expect(explained).toContain(refusal);
+    expect(explained).toContain('User "lease-reaper-auditor" cannot delete resource "leases"');
+    expect(explained).toContain(`\`kubectl auth can-i delete leases.coordination.k8s.io -n ${namespace}\``);
+    expect(explained).toContain('`lease-reaper rbac --reap | kubectl apply -f -`');
+    // The JSON report and the action log carry the same explanation.
+    const action = actionLines(json).find((a) => a.outcome === 'forbidden');
+    expect(action?.detail).toBe(explained?.slice('cluster audit-role: '.length));
+    const only = okCluster(JSON.parse(json.stdout) as ReapReport);
+    expect(only.execution.actions.find((a) => a.outcome === 'forbidden')?.detail).toBe(action?.detail);
+    expect(leaseState(sim)).toEqual(before);
+    expectNoSecret(table, token);
+    expectNoSecret(json, token);
   });
 
   it.each([

@@ -29,7 +29,7 @@ async function skewedCluster(name: string, skewMs: number) {
   const sim = await clusters.start({}, { name, clock: () => Date.now() + skewMs });
   seedRecentlyRenewedLease(sim);
   const policy = join(await mkdtemp(join(tmpdir(), 'lease-reaper-clock-')), 'policy.yaml');
-  await writeFile(policy, 'namespaces:\n  include: [payments]\n', { mode: 0o600 });
+  await writeFile(policy, 'dryRun: false\nnamespaces:\n  include: [payments]\n', { mode: 0o600 });
   return { sim, policy, kubeconfig: await writeFleetKubeconfig([sim]) };
 }
 

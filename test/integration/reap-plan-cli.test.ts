@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReapPlanFile } from '../../cli/plan-file.ts';
+import { rbacRules } from '../../shared/kube/rbac-manifest.ts';
 import type { ActionRecord } from '../../shared/reap/execute-plan.ts';
 import type { ClusterReap } from '../../shared/reap/reap-clusters.ts';
 import { VERSION } from '../../shared/version.ts';
-import type { SimCluster } from '../../sim/cluster.ts';
+import type { SimCluster, SimClusterOptions } from '../../sim/cluster.ts';
 import { microTime } from '../../sim/kube-object.ts';
 import { leases } from '../../sim/resources.ts';
 import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
@@ -21,6 +22,7 @@ const DAY = 86_400_000;
 
 /** Abandoned leader leases in three namespaces, at most CAP; orphaned node leases too, so some are too young. */
 const policyText = `
+dryRun: false
 namespaces:
   include: [${INCLUDED.join(', ')}]
 reapOrphanedNodeLeases: true
@@ -42,8 +44,8 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'lease-reaper-plan-'));
 }
 
-async function start(name: string) {
-  const sim = await clusters.start(defaultScenario, { name });
+async function start(name: string, extraUsers?: SimClusterOptions['extraUsers']) {
+  const sim = await clusters.start(defaultScenario, { name, ...(extraUsers ? { extraUsers } : {}) });
   if (!sim.seeded) throw new Error('the scenario reported nothing seeded');
   const dir = await tempDir();
   const policy = join(dir, 'policy.yaml');
@@ -131,6 +133,15 @@ async function planOut(c: { kubeconfig: string; policy: string; dir: string }, e
   return { path, result, plan: await readPlan(path) };
 }
 
+/** A kubeconfig for the sim whose user is the caller holding `token` (one of its `extraUsers`). */
+async function kubeconfigWithToken(sim: SimCluster, dir: string, token: string): Promise<string> {
+  const doc = JSON.parse(sim.kubeconfig()) as { users: { user: { token: string } }[] };
+  for (const u of doc.users) u.user.token = token;
+  const path = join(dir, `${token}.kubeconfig`);
+  await writeFile(path, JSON.stringify(doc), { mode: 0o600 });
+  return path;
+}
+
 function onlyCluster(result: CliResult): Extract<ClusterReap, { status: 'ok' }> {
   const report = JSON.parse(result.stdout) as ReapReport;
   const only = report.clusters[0];
@@ -212,6 +223,58 @@ describe('lease-reaper reap --plan-out / --plan', () => {
     expect(actionLines(result.stderr).map((a) => [key(a), a.outcome, a.dryRun])).toEqual(
       expected.map((k) => [k, 'deleted', false]),
     );
+  });
+
+  it('explains a delete RBAC refuses when applying a plan, and applies it once the reap role it names is held', async () => {
+    // Prepare: the plan made as admin; applied by a user with the audit role only, then with the reap role.
+    const auditor = 'audit-role-token-0123456789';
+    const reaper = 'reap-role-token-0123456789';
+    const c = await start('rbac-plan', [
+      { token: auditor, name: 'lease-reaper-auditor', rules: rbacRules(false) },
+      { token: reaper, name: 'lease-reaper-reaper', rules: rbacRules(true) },
+    ]);
+    const { path, plan } = await planOut(c);
+    const planned = plan.clusters[0]?.deletions.map(key) ?? [];
+    const namespace = planned[0]?.split('/')[0];
+    const before = keysOf(c.sim);
+    const apply = async (token: string, extra: string[] = []) =>
+      runCli([
+        'reap',
+        '--kubeconfig',
+        await kubeconfigWithToken(c.sim, c.dir, token),
+        '--apply',
+        '--plan',
+        path,
+        ...extra,
+      ]);
+
+    // Act 1
+    const [refused, refusedJson] = await Promise.all([apply(auditor), apply(auditor, ['-o', 'json'])]);
+
+    // Assess 1: nothing deleted; the refusal names verb, resource, namespace, the check and the grant.
+    expect(refused.code).toBe(2);
+    expect(keysOf(c.sim)).toEqual(before);
+    const explained = refused.stdout
+      .split('\n')
+      .find((l) => l.startsWith('cluster rbac-plan: forbidden (403)'));
+    expect(explained).toContain(
+      `RBAC does not allow "delete" on "leases.coordination.k8s.io" in namespace "${namespace}"`,
+    );
+    expect(explained).toContain('User "lease-reaper-auditor" cannot delete');
+    expect(explained).toContain(`\`kubectl auth can-i delete leases.coordination.k8s.io -n ${namespace}\``);
+    expect(explained).toContain('`lease-reaper rbac --reap | kubectl apply -f -`');
+    const actions = onlyCluster(refusedJson).execution.actions;
+    expect(actions.map((a) => a.outcome)).toEqual(
+      planned.map((_, i) => (i === 0 ? 'forbidden' : 'notAttempted')),
+    );
+    expect(actions[0]?.detail).toBe(explained?.slice('cluster rbac-plan: '.length));
+
+    // Act 2: with the reap role (`lease-reaper rbac --reap`), the same plan applies.
+    const granted = await apply(reaper);
+
+    // Assess 2
+    expect(granted.code, granted.stdout).toBe(0);
+    expect(sorted([...before].filter((k) => !keysOf(c.sim).has(k)))).toEqual(sorted(planned));
   });
 
   it('reads no lease list of the whole cluster, Nodes or Pods when applying a plan', async () => {

@@ -5,7 +5,15 @@ import { gzipSync } from 'node:zlib';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkConfigSize, MAX_CONFIG_BYTES, readConfigFile } from '../../shared/config-file.ts';
+import * as z from 'zod/mini';
+import {
+  checkConfigSize,
+  MAX_CONFIG_BYTES,
+  parseConfigInput,
+  parseConfigText,
+  readConfigDocument,
+  readConfigFile,
+} from '../../shared/config-file.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { parseClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { loadRegistry, registryFromFile } from '../../shared/fleet/registry-source.ts';
@@ -94,6 +102,61 @@ describe('a gzipped SSM registry', () => {
 
     await expect(loadRegistry({ LEASE_REAPER_CLUSTERS_PARAMETER: '/bomb' }, async () => ssm)).rejects.toThrow(
       `SSM parameter /bomb inflates to more than ${CAP}`,
+    );
+  });
+});
+
+describe('configuration text → document → validated, one ConfigError naming the source and the field', () => {
+  const schema = z.strictObject({ every: z.int().check(z.gte(1)) });
+
+  it('reads YAML, and JSON as YAML', () => {
+    expect(parseConfigText('every: 3\n', 'f')).toEqual({ every: 3 });
+    expect(parseConfigText('{"every": 3}', 'f')).toEqual({ every: 3 });
+  });
+
+  it('names the source and the parser’s reason and position, never the text around it', () => {
+    const message = configMessage(() => parseConfigText('every: [3\nsecret: hunter2', '--policy p.yaml'));
+
+    expect(message).toMatch(/^--policy p\.yaml is not valid YAML or JSON: .+ \(\d+:\d+\)$/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('says only the line for text that holds credentials, and keeps no cause that would quote it', () => {
+    let error: unknown;
+    try {
+      parseConfigText('users: [{ token: hunter2', 'the secret', { secret: true });
+    } catch (err) {
+      error = err;
+    }
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('the secret is not valid YAML or JSON (line 2)');
+    expect((error as ConfigError).cause).toBeUndefined();
+  });
+
+  it('reads JSON only when asked, naming JSON in its error', async () => {
+    const path = await tempFile('every: 3\n');
+
+    expect(configMessage(() => readConfigDocument(path, '--plan x', { syntax: 'json' }))).toMatch(
+      /^--plan x is not valid JSON: /,
+    );
+    expect(readConfigDocument(path, '--policy x')).toEqual({ every: 3 });
+  });
+
+  it('validates text or an already parsed object alike, naming the field in error', () => {
+    expect(parseConfigInput(schema, 'every: 2', 'f')).toEqual({ every: 2 });
+    expect(parseConfigInput(schema, { every: 2 }, 'f')).toEqual({ every: 2 });
+    expect(configMessage(() => parseConfigInput(schema, 'every: 0', 'cdk.json'))).toMatch(
+      /^cdk\.json is invalid: every: /,
+    );
+    expect(configMessage(() => parseConfigInput(schema, { every: 1, evry: 2 }, 'cdk.json'))).toMatch(
+      /^cdk\.json is invalid: .*"evry"/,
+    );
+  });
+
+  it('refuses text over the cap before parsing it', () => {
+    expect(configMessage(() => parseConfigText(yamlOf(MAX_CONFIG_BYTES + 1), 'LEASE_REAPER_CLUSTERS'))).toBe(
+      `LEASE_REAPER_CLUSTERS is ${MAX_CONFIG_BYTES + 1} bytes, over ${CAP}`,
     );
   });
 });

@@ -177,7 +177,9 @@ describe('parseDeploymentConfig', () => {
 
   it('says when the text is not YAML or JSON', () => {
     const error = configError(() => parse('clusters: [unclosed'));
-    expect(error.message).toBe('test config is not valid YAML or JSON');
+    expect(error.message).toBe(
+      'test config is not valid YAML or JSON: unexpected end of the stream within a flow collection (2:1)',
+    );
     expect(error.cause).toBeDefined();
   });
 

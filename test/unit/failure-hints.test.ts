@@ -3,6 +3,8 @@ import {
   awsProfileOf,
   credentialsFailureMessage,
   forbiddenMessage,
+  leaseDeleteForbiddenMessage,
+  leaseDeleteRefusal,
   rbacRequestOf,
   unauthorizedHint,
 } from '../../shared/kube/failure-hints.ts';
@@ -44,6 +46,7 @@ describe('forbiddenMessage', () => {
     expect(message).toMatch(/^forbidden \(403\): RBAC does not allow "list" on "pods" at the cluster scope/);
     expect(message).toContain('User "x"');
     expect(message).toContain('`lease-reaper rbac | kubectl apply -f -`');
+    expect(message).toContain('`kubectl auth can-i list pods --all-namespaces`');
   });
 
   it('points deletes at --reap and names the namespace', () => {
@@ -52,7 +55,23 @@ describe('forbiddenMessage', () => {
       undefined,
     );
     expect(message).toContain('"delete" on "leases.coordination.k8s.io" in namespace "team-a"');
-    expect(message).toContain('with --reap for deletes');
+    expect(message).toContain('`kubectl auth can-i delete leases.coordination.k8s.io -n team-a`');
+    expect(message).toContain('`lease-reaper rbac --reap | kubectl apply -f -`');
+  });
+
+  it('explains the server text of a refused lease delete, once', () => {
+    const server =
+      'leases.coordination.k8s.io "x" is forbidden: User "ro" cannot delete resource "leases" in API group "coordination.k8s.io" in the namespace "team-a"';
+    const message = leaseDeleteForbiddenMessage('team-a', server);
+    expect(message).toMatch(
+      /^forbidden \(403\): RBAC does not allow "delete" on "leases.coordination.k8s.io" in namespace "team-a" \(the server said: /,
+    );
+    expect(message).toContain('User "ro"');
+    expect(message).toContain('`lease-reaper rbac --reap | kubectl apply -f -`');
+    expect(leaseDeleteForbiddenMessage('team-a', message)).toBe(message);
+    expect(leaseDeleteRefusal('team-a')).toBe(
+      'forbidden (403): RBAC does not allow "delete" on "leases.coordination.k8s.io" in namespace "team-a"',
+    );
   });
 });
 

@@ -76,3 +76,15 @@ describe.each([
     expect(humanDuration(ms)).toBe(expected);
   });
 });
+
+describe.each([
+  { copy: 'cli', humanDuration: productHumanDuration },
+  { copy: 'sim', humanDuration: simHumanDuration },
+])(
+  'humanDuration ($copy) truncates toward zero as apimachinery does (int(d.Seconds()))',
+  ({ humanDuration }) => {
+    it.each([-1_001, -1_500, -1_999])('formats %i ms as 0s', (ms) => {
+      expect(humanDuration(ms)).toBe('0s');
+    });
+  },
+);

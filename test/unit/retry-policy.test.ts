@@ -162,3 +162,10 @@ describe('retryableStatuses', () => {
     expect(retryableStatuses.has(status)).toBe(retryable);
   });
 });
+
+describe('parseRetryAfter reads only what RFC 9110 allows (delta-seconds or an HTTP-date)', () => {
+  it.each(['1.5', '-1', 'foo 1', 'abc 12', '  2.5'])('ignores %j', (v) => {
+    expect(parseRetryAfter(v, Date.parse('2026-01-01T00:00:00Z'))).toBeUndefined();
+    expect(retryDelayMs(defaultRetryPolicy, 3, v, () => 0.5)).toBe(400);
+  });
+});

@@ -287,3 +287,12 @@ describe('buildScenario validation', () => {
     ).toHaveLength(staleNodes);
   });
 });
+
+describe('buildScenario seeds at most one system leader lease per system controller', () => {
+  it('refuses more system leader leases than there are system controllers', () => {
+    expect(() => buildScenario({ ...emptyScenario, systemLeaderLeases: 5 }, 1, 0)).toThrow(/at most 3/);
+    expect(
+      buildScenario({ ...emptyScenario, systemLeaderLeases: 3 }, 1, 0).seeded.leaderLeases.system,
+    ).toHaveLength(3);
+  });
+});

@@ -222,3 +222,22 @@ describe('matchesFields', () => {
     expect(matchesFields(parseFieldSelector(selector, fields), (f) => pod[f])).toBe(expected);
   });
 });
+
+describe('label selectors are as strict as k8s.io/apimachinery/pkg/labels', () => {
+  it.each(['a,', ',a', 'a,,b', 'app=web,'])('rejects the empty term in %j', (s) => {
+    expect(() => parseLabelSelector(s)).toThrow(SelectorParseError);
+  });
+  it('rejects a key whose name part is longer than 63 characters', () => {
+    expect(() => parseLabelSelector('x'.repeat(64))).toThrow(SelectorParseError);
+    expect(() => parseLabelSelector(`example.com/${'x'.repeat(64)}=v`)).toThrow(SelectorParseError);
+  });
+  it('rejects a key prefix that is not a DNS subdomain', () => {
+    expect(() => parseLabelSelector('a..b/c')).toThrow(SelectorParseError);
+    expect(() => parseLabelSelector('a.-b/c')).toThrow(SelectorParseError);
+  });
+  it('reads "in ()" and a trailing comma as the empty value', () => {
+    expect(matchesLabels(parseLabelSelector('a in ()'), { a: '' })).toBe(true);
+    expect(matchesLabels(parseLabelSelector('a in (x,)'), { a: '' })).toBe(true);
+    expect(matchesLabels(parseLabelSelector('a notin ()'), { a: '' })).toBe(false);
+  });
+});

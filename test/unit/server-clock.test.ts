@@ -73,3 +73,11 @@ describe('ServerClock', () => {
     expect(clock.now(LOCAL)).toBeUndefined();
   });
 });
+
+describe('ServerClock ignores a Date header that is not an HTTP-date', () => {
+  it.each(['0', '1', 'foo 1'])('ignores %j', (h) => {
+    const c = new ServerClock();
+    c.observe(h, 1_700_000_000_000);
+    expect(c.latest).toBeUndefined();
+  });
+});

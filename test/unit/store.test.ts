@@ -519,3 +519,12 @@ describe('SimStore.list', () => {
 function changed(obj: KubeObject): KubeObject {
   return { ...obj, spec: { ...(obj.spec as object), holderIdentity: `changed-${Math.random()}` } };
 }
+
+describe('SimStore stores a cluster-scoped object without its namespace', () => {
+  it('stores a Node under its name, dropping the namespace, and refuses a duplicate', () => {
+    const store = new SimStore(() => 0);
+    store.create(nodes, { metadata: { name: 'n1', namespace: 'stray' } });
+    expect(store.get(nodes, undefined, 'n1')?.obj.metadata.namespace).toBeUndefined();
+    expect(() => store.create(nodes, { metadata: { name: 'n1' } })).toThrow(/already exists/);
+  });
+});

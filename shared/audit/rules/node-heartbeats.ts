@@ -1,7 +1,7 @@
 import type { LeaseRecord, NodeRecord, OwnerRef } from '../../kube/records.ts';
 import type { AuditPolicy } from '../audit-policy.ts';
 import type { Finding } from '../findings.ts';
-import { holderOf, type LeaseTiming } from '../lease-shape.ts';
+import { durationOf, holderOf, type LeaseTiming, wellFormedRenewMs } from '../lease-shape.ts';
 import { ageSeconds, describeAge, factsOf } from './facts.ts';
 
 /**
@@ -26,6 +26,15 @@ export function nodeLeaseShapeProblems(lease: LeaseRecord): string[] {
   return problems;
 }
 
+/** `nodeLeaseShapeProblems(lease).length === 0`, without building the list: asked of every node lease. */
+export function isKubeletShaped(lease: LeaseRecord): boolean {
+  const holder = holderOf(lease);
+  if (holder !== '' && holder !== lease.name) return false;
+  const owners = lease.ownerReferences;
+  for (let i = 0; i < owners.length; i++) if (owners[i]?.kind !== 'Node') return false;
+  return true;
+}
+
 export function nodeOwner(lease: LeaseRecord): OwnerRef | undefined {
   const owners = lease.ownerReferences;
   for (let i = 0; i < owners.length; i++) if (owners[i]?.kind === 'Node') return owners[i];
@@ -34,9 +43,19 @@ export function nodeOwner(lease: LeaseRecord): OwnerRef | undefined {
 
 /** Stale when not renewed within max(leaseDuration, grace period) plus the skew margin. */
 export function isStaleHeartbeat(timing: LeaseTiming, nowMs: number, policy: AuditPolicy): boolean {
+  return isStaleRenewal(timing.renewMs, timing.durationSeconds, nowMs, policy);
+}
+
+/** `isStaleHeartbeat` on plain numbers, for the healthy path that builds no LeaseTiming. */
+function isStaleRenewal(
+  renewMs: number,
+  durationSeconds: number,
+  nowMs: number,
+  policy: AuditPolicy,
+): boolean {
   const allowedSeconds =
-    Math.max(timing.durationSeconds, policy.nodeGracePeriodSeconds) + policy.clockSkewMarginSeconds;
-  return nowMs - timing.renewMs > allowedSeconds * 1000;
+    Math.max(durationSeconds, policy.nodeGracePeriodSeconds) + policy.clockSkewMarginSeconds;
+  return nowMs - renewMs > allowedSeconds * 1000;
 }
 
 /** Why a node lease has lost its Node, or undefined when its Node is there and is its owner. */
@@ -89,6 +108,25 @@ export function nodeHeartbeatFindings(
     resourceVersion: lease.resourceVersion,
     facts: { ...factsOf(lease, timing), node: lease.name, ...(node ? { nodeUid: node.uid } : {}) },
   };
+}
+
+/**
+ * True when a node lease is a well-formed kubelet heartbeat, owned (if at all) by this very `node`, and
+ * fresh: the lease of a healthy Node, which yields no finding — as `nodeHeartbeatFindings` would decide,
+ * but with no LeaseTiming, problem list or reason built. Nearly every lease of a fleet takes this path;
+ * false sends the lease down the general path, which says what is wrong.
+ */
+export function isQuietHeartbeat(
+  lease: LeaseRecord,
+  node: NodeRecord,
+  nowMs: number,
+  policy: AuditPolicy,
+): boolean {
+  const renewMs = wellFormedRenewMs(lease, nowMs, policy);
+  if (Number.isNaN(renewMs) || !isKubeletShaped(lease)) return false;
+  const owner = nodeOwner(lease);
+  if (owner && owner.uid !== node.uid) return false;
+  return !isStaleRenewal(renewMs, durationOf(lease), nowMs, policy);
 }
 
 export function nodeWithoutLeaseFinding(node: NodeRecord, nowMs: number): Finding {

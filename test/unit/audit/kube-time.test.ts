@@ -220,3 +220,14 @@ describe('parseKubeTime on valid times (property)', () => {
     );
   });
 });
+
+describe('parseKubeTime rejects what Go time.Parse rejects', () => {
+  it.each([
+    '2026-11-25T24:00:00Z',
+    '2026-01-01T24:00:00+02:00',
+    '2026-11-25T03:05:60Z',
+    '2026-12-31T23:59:60Z',
+  ])('rejects %s', (t) => {
+    expect(parseKubeTime(t)).toBeUndefined();
+  });
+});

@@ -147,6 +147,24 @@ describe('the audit table', () => {
     expect(text).toContain('1 could not be audited');
     expect(text).toContain('error: cluster "gone": unreachable');
   });
+
+  it('names the threshold that judged a lease abandoned, only when a lease was', () => {
+    expect(renderAuditTable(r, { colour: false, wide: false })).toContain(
+      'Abandoned: a leader lease expired for more than 24h (--abandoned-after) with no live holder.',
+    );
+    const expiredOnly = report(result('c', [finding({ type: 'ExpiredLease' })]));
+    expect(renderAuditTable(expiredOnly, { colour: false, wide: false })).not.toContain('Abandoned:');
+  });
+
+  it('says which namespace and labels found nothing when -n or -l narrowed the findings', () => {
+    const scoped = { ...report(result('c', [])), scope: { namespace: 'team-a', labelSelector: 'app=x' } };
+    expect(renderAuditTable(scoped, { colour: false, wide: false })).toContain(
+      'No findings in namespace team-a for leases matching app=x.',
+    );
+    expect(renderAuditTable(report(result('c', [])), { colour: false, wide: false })).toContain(
+      '\nNo findings.\n',
+    );
+  });
 });
 
 describe('-n and -l', () => {

@@ -728,3 +728,35 @@ describe('planDeletions: what a planned deletion carries', () => {
     expect(skipsOf(plan)).toEqual(['payments/gone.example.com: notListed']);
   });
 });
+
+describe('planner guards that do not rely on the audit alone', () => {
+  const permissive = anythingGoes(['kube-system/old-ccm']);
+
+  it('never plans an orphaned node lease that carries coordinated-leader-election fields', () => {
+    const raw = rawNodeLease('ip-10-9-9-9.ec2.internal', { ownerUid: null, renewAgoMs: 3 * DAY });
+    (raw.spec as Record<string, unknown>).strategy = 'OldestEmulationVersion';
+    const lease = toLeaseRecord(raw);
+
+    const plan = planDeletions(auditOf({ leases: [lease], nodes: [] }), [lease], permissive);
+
+    expect(plan.deletions).toEqual([]);
+    expect(plan.skipped).toMatchObject([{ name: 'ip-10-9-9-9.ec2.internal', skip: 'coordinated' }]);
+  });
+
+  it('never plans an allowed kube-system lease whose holder Pod is running', () => {
+    const lease = leaderLease({
+      namespace: 'kube-system',
+      name: 'old-ccm',
+      holder: 'old-ccm-abc_123',
+      renewAgoMs: 3 * DAY,
+    });
+    const pods = [pod('old-ccm-abc', 'kube-system')];
+
+    const running = planDeletions(auditOf({ leases: [lease], pods }), [lease], permissive, undefined, pods);
+    const gone = planDeletions(auditOf({ leases: [lease], pods: [] }), [lease], permissive, undefined, []);
+
+    expect(running.deletions).toEqual([]);
+    expect(running.skipped).toMatchObject([{ name: 'old-ccm', skip: 'holderRunning' }]);
+    expect(gone.deletions.map((d) => d.name)).toEqual(['old-ccm']);
+  });
+});

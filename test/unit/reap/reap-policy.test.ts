@@ -30,6 +30,7 @@ describe('parseReapPolicy defaults', () => {
       namespaces: { include: ['payments'], exclude: [] },
       names: ['*'],
       minExpiredFor: 86_400,
+      abandonedAfter: 86_400,
       maxClockSkew: 300,
       maxDeletionsPerRun: 10,
       maxDeletionsPerCluster: 10,
@@ -58,7 +59,7 @@ describe('parseReapPolicy defaults', () => {
     const policy = parseReapPolicy(input);
 
     // Assess
-    expect(policy).toEqual({ ...input, minExpiredFor: 172_800, maxClockSkew: 120 });
+    expect(policy).toEqual({ ...input, minExpiredFor: 172_800, abandonedAfter: 172_800, maxClockSkew: 120 });
   });
 
   it('returns a frozen policy', () => {
@@ -94,6 +95,30 @@ describe('parseReapPolicy durations', () => {
 
     // Assess
     expect(policy.minExpiredFor).toBe(seconds);
+  });
+});
+
+describe('parseReapPolicy abandonedAfter (the threshold that judges a leader lease abandoned)', () => {
+  it('follows minExpiredFor when the policy does not set it', () => {
+    expect(parseReapPolicy({ ...minimal, minExpiredFor: '2h' }).abandonedAfter).toBe(7_200);
+  });
+
+  it('takes its own value when set, apart from minExpiredFor', () => {
+    // Act
+    const policy = parseReapPolicy({ ...minimal, minExpiredFor: '2h', abandonedAfter: '24h' });
+
+    // Assess
+    expect(policy).toMatchObject({ minExpiredFor: 7_200, abandonedAfter: 86_400 });
+  });
+
+  it.each([
+    { value: '5m', message: 'abandonedAfter: must be at least 600 s ("10m")' },
+    { value: 'soon', message: 'abandonedAfter: expected whole seconds or a duration' },
+    { value: '400d', message: 'abandonedAfter: must be at most 31536000 s ("365d")' },
+  ])('refuses abandonedAfter $value, naming the field', ({ value, message }) => {
+    expect(problemsOf({ ...minimal, abandonedAfter: value }, 'policy.yaml')).toEqual([
+      expect.stringContaining(message),
+    ]);
   });
 });
 
@@ -350,5 +375,18 @@ describe('globMatcher', () => {
 
     // Assess
     expect(matcher(value)).toBe(matches);
+  });
+});
+
+describe('parseReapPolicy defaults that follow what the user set', () => {
+  it('caps each cluster at maxDeletionsPerRun when only that is set lower than 10', () => {
+    const policy = parseReapPolicy({ namespaces: { include: ['a'] }, maxDeletionsPerRun: 5 });
+    expect(policy.maxDeletionsPerCluster).toBe(5);
+  });
+
+  it('refuses a minExpiredFor under ten minutes', () => {
+    expect(() => parseReapPolicy({ namespaces: { include: ['a'] }, minExpiredFor: '30s' })).toThrow(
+      /minExpiredFor: must be at least 600 s/,
+    );
   });
 });
