@@ -2,14 +2,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, bundle, machine, measure, median, startSimProcess } from './harness.ts';
+import type { Verdict } from './verdicts.ts';
 
 /** Classification throughput of the pure audit on 1,000,000 synthetic leases (target >= 5M leases/s). */
-export async function classifyBenchmark(options: { leases: number; runs: number }): Promise<void> {
+export async function classifyBenchmark(options: { leases: number; runs: number }): Promise<Verdict[]> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   await bundle({ classify: 'bench/children/classify.ts' }, dir);
   const lines = [
     `classification benchmark: audit() over ${options.leases} synthetic leases; 3 processes x ${options.runs} runs after a warm-up; median of the processes' medians [their range]; ${machine()}`,
   ];
+  const verdicts: Verdict[] = [];
   for (const mix of ['healthy', 'troubled'] as const) {
     // Three processes, each timing `runs` audits: a process's heap layout sways its GC costs, so one
     // process is not a measurement. The figure is the median of the three processes' medians.
@@ -31,15 +33,24 @@ export async function classifyBenchmark(options: { leases: number; runs: number 
       mix === 'healthy'
         ? `(target >= 5,000,000/s) ${rate >= 5_000_000 ? 'met' : 'NOT MET'}`
         : '(for reference)';
+    if (mix === 'healthy') {
+      verdicts.push({
+        figure: 'classification, healthy fleet',
+        measured: `${n(rate)} leases/s`,
+        target: '>= 5,000,000/s',
+        met: rate >= 5_000_000,
+      });
+    }
     lines.push(
       `  ${mix.padEnd(9)} ${n(findings).padStart(7)} findings   ${n(rate).padStart(10)} leases/s ${range}   ${verdict}`,
     );
   }
   process.stdout.write(`\n${lines.join('\n')}\n`);
+  return verdicts;
 }
 
-/** Peak RSS of `lease-reaper audit` on a 100,000-node cluster (target <= 200 MB). */
-export async function fleetRssBenchmark(options: { nodes: number; rounds: number }): Promise<void> {
+/** Peak RSS of `lease-reaper audit` on a 100,000-node cluster (target <= 128 MB, the smallest Lambda). */
+export async function fleetRssBenchmark(options: { nodes: number; rounds: number }): Promise<Verdict[]> {
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   const kubeconfig = join(dir, 'sim.kubeconfig');
   await buildCli();
@@ -77,8 +88,16 @@ export async function fleetRssBenchmark(options: { nodes: number; rounds: number
     const peak = Math.max(...rss);
     process.stdout.write(
       `\nfleet-size memory: lease-reaper audit of a ${options.nodes}-node simulated cluster (${counts}); ${machine()}\n` +
-        `  peak RSS ${peak} MB over ${options.rounds} runs (target <= 200 MB) ${peak <= 200 ? 'met' : 'NOT MET'}; median wall ${median(wall).toFixed(0)} ms\n`,
+        `  peak RSS ${peak} MB over ${options.rounds} runs (target <= 128 MB) ${peak <= 128 ? 'met' : 'NOT MET'}; median wall ${median(wall).toFixed(0)} ms\n`,
     );
+    return [
+      {
+        figure: `peak RSS, audit of ${options.nodes.toLocaleString('en-US')} nodes`,
+        measured: `${peak} MB`,
+        target: '<= 128 MB',
+        met: peak <= 128,
+      },
+    ];
   } finally {
     await sim.stop();
   }
