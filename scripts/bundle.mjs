@@ -62,6 +62,26 @@ export const clientNodeSubset = {
   },
 };
 
+/**
+ * node:http and node:https reached through require(), not `import`: for an imported built-in, Node builds an
+ * ES module facade that reads every export, and on Node 24 that runs the lazy getters of node:http, which load
+ * undici (~18 ms of every cold start, for a fetch nothing here uses). The module is the same object either way.
+ */
+export const httpThroughRequire = {
+  name: 'http-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.namespace === 'builtin-require'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'builtin-require' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** Bundles one Lambda function to `outfile` (an `index.mjs` whose `handler` export Lambda calls). */
 export async function bundleFunction(job, outfile) {
   return build({
@@ -74,7 +94,7 @@ export async function bundleFunction(job, outfile) {
     minify: LAMBDA_BUNDLE.minify,
     external: LAMBDA_BUNDLE.external,
     banner: { js: LAMBDA_BUNDLE.banner },
-    plugins: [clientNodeSubset],
+    plugins: [clientNodeSubset, httpThroughRequire],
     metafile: true,
     logLevel: 'warning',
   });

@@ -3,7 +3,7 @@ import type { EKSClient } from '@aws-sdk/client-eks';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { eksKubeConfig } from '../aws/eks-kubeconfig.ts';
-import { type AwsCredentials, eksToken } from '../aws/eks-token.ts';
+import type { AwsCredentials } from '../aws/eks-token.ts';
 import { lastsTheRun, tokenUsableUntil } from '../aws/token-lifetime.ts';
 import { ClusterCredentialsError, LeaseReaperError } from '../errors.ts';
 import type { RegistryCluster } from './cluster-registry.ts';
@@ -169,6 +169,8 @@ export class ClusterConnector {
         const credentials = await this.credentials(entry);
         // X-Amz-Date has whole seconds: EKS counts its 15 minutes from there, so do we.
         const signedAt = Math.floor(this.now() / 1000) * 1000;
+        // Loaded on first use: SigV4 signing (@smithy) costs ~20 ms of every cold start, and only EKS needs it.
+        const { eksToken } = await import('../aws/eks-token.ts');
         const token = await eksToken(entry.clusterName, entry.region, credentials, new Date(signedAt));
         return { token, usableUntil: tokenUsableUntil(signedAt, credentials.expiration?.getTime()) };
       },
