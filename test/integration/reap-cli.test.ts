@@ -12,7 +12,7 @@ import { NODE_LEASE_NAMESPACE } from '../../sim/objects.ts';
 import { leases, nodes } from '../../sim/resources.ts';
 import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
 import { type CliResult, runCli, writeFleetKubeconfig } from '../support/cli.ts';
-import { countRequests, summaryRow } from '../support/reap-output.ts';
+import { abandonedOldestFirst, countRequests, summaryRow } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
@@ -82,21 +82,6 @@ function renew(sim: SimCluster, leaseKey: string, renewMs: number, holderIdentit
     ...current.obj,
     spec: { ...spec, renewTime: microTime(renewMs), ...(holderIdentity ? { holderIdentity } : {}) },
   });
-}
-
-/** The seeded abandoned leases of the included namespaces, longest expired first: what the planner must pick. */
-function abandonedOldestFirst(sim: SimCluster, seeded: SeededReport, include: readonly string[]): string[] {
-  const expiry = (k: string) => {
-    const [namespace, name] = k.split('/') as [string, string];
-    const spec = sim.store.get(leases, namespace, name)?.obj.spec as {
-      renewTime: string;
-      leaseDurationSeconds: number;
-    };
-    return Date.parse(spec.renewTime) + spec.leaseDurationSeconds * 1000;
-  };
-  return seeded.leaderLeases.abandoned
-    .filter((k) => include.includes(k.split('/')[0] ?? ''))
-    .sort((a, b) => expiry(a) - expiry(b));
 }
 
 /** The structured action lines on stderr, each checked to be a complete `lease-reaper.delete` record. */

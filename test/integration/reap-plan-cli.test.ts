@@ -10,9 +10,9 @@ import { VERSION } from '../../shared/version.ts';
 import type { SimCluster, SimClusterOptions } from '../../sim/cluster.ts';
 import { microTime } from '../../sim/kube-object.ts';
 import { leases } from '../../sim/resources.ts';
-import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
+import { defaultScenario } from '../../sim/scenario.ts';
 import { type CliResult, runCli, writeFleetKubeconfig } from '../support/cli.ts';
-import { countRequests } from '../support/reap-output.ts';
+import { abandonedOldestFirst, countRequests } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
@@ -90,21 +90,6 @@ function touch(
   });
 }
 
-/** The seeded abandoned leases of the included namespaces, longest expired first. */
-function abandonedOldestFirst(sim: SimCluster, seeded: SeededReport): string[] {
-  const expiry = (k: string) => {
-    const [namespace, name] = k.split('/') as [string, string];
-    const spec = sim.store.get(leases, namespace, name)?.obj.spec as {
-      renewTime: string;
-      leaseDurationSeconds: number;
-    };
-    return Date.parse(spec.renewTime) + spec.leaseDurationSeconds * 1000;
-  };
-  return seeded.leaderLeases.abandoned
-    .filter((k) => INCLUDED.includes(k.split('/')[0] ?? ''))
-    .sort((a, b) => expiry(a) - expiry(b));
-}
-
 const nonEmpty = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 const isJsonLine = (line: string) => /^\s*\{.*\}\s*$/.test(line);
 
@@ -154,7 +139,7 @@ describe('lease-reaper reap --plan-out / --plan', () => {
     // Prepare
     const c = await start('planned');
     const before = keysOf(c.sim);
-    const eligible = abandonedOldestFirst(c.sim, c.seeded);
+    const eligible = abandonedOldestFirst(c.sim, c.seeded, INCLUDED);
     const expected = eligible.slice(0, CAP);
 
     // Act 1: the reviewable dry run

@@ -1,6 +1,7 @@
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leaderLease, namespaceObject } from '../../sim/objects.ts';
 import { leases, namespaces } from '../../sim/resources.ts';
+import type { SeededReport } from '../../sim/scenario.ts';
 
 /** The summary row of `lease-reaper reap`'s table for one cluster, by column name. */
 export function summaryRow(stdout: string, cluster: string): Record<string, string> {
@@ -40,4 +41,25 @@ export function seedRecentlyRenewedLease(sim: SimCluster): void {
       createdMs: now - 30 * DAY,
     }),
   );
+}
+
+/**
+ * The seeded abandoned leases of the included namespaces, longest expired first: what the planner must pick.
+ */
+export function abandonedOldestFirst(
+  sim: SimCluster,
+  seeded: SeededReport,
+  include: readonly string[],
+): string[] {
+  const expiry = (k: string) => {
+    const [namespace, name] = k.split('/') as [string, string];
+    const spec = sim.store.get(leases, namespace, name)?.obj.spec as {
+      renewTime: string;
+      leaseDurationSeconds: number;
+    };
+    return Date.parse(spec.renewTime) + spec.leaseDurationSeconds * 1000;
+  };
+  return seeded.leaderLeases.abandoned
+    .filter((k) => include.includes(k.split('/')[0] ?? ''))
+    .sort((a, b) => expiry(a) - expiry(b));
 }
