@@ -1,24 +1,31 @@
 import type { LeaseRecord, NodeRecord, PodRecord } from '../kube/records.ts';
 import type { AuditPolicy } from './audit-policy.ts';
 import { type Finding, type FindingType, findingTypes, type LeaseKind, severityRank } from './findings.ts';
+import {
+  HeartbeatJudge,
+  type HeartbeatJudgement,
+  malformedLease,
+  nodeLeaseFinding,
+  readLeaseProblems,
+} from './heartbeat-judge.ts';
 import { leaseKind } from './lease-kind.ts';
-import { leaseTiming, readLeaseShape } from './lease-shape.ts';
-import { compare, joinByName, OrderedJoin } from './name-join.ts';
+import { leaseTiming } from './lease-shape.ts';
+import { compare, joinByName } from './name-join.ts';
 import { duplicateHostnameFindings, identityFinding, isLiveApiServer } from './rules/apiserver-identities.ts';
 import { leaderFinding } from './rules/leader-leases.ts';
-import {
-  isQuietHeartbeat,
-  nodeHeartbeatFindings,
-  nodeLeaseShapeProblems,
-  nodeWithoutLeaseFinding,
-} from './rules/node-heartbeats.ts';
+import { nodeWithoutLeaseFinding } from './rules/node-heartbeats.ts';
 
-/** What the audit reads: one cluster's leases, Nodes and (optionally) unfinished Pods. */
+/**
+ * What the audit reads: one cluster's leases, Nodes and (optionally) unfinished Pods — either listed
+ * whole (`nodes`, with the node leases among `leases`), or with the node leases and Nodes already judged
+ * as they were listed (`heartbeats`; `leases` then holds no node lease and `nodes` is empty).
+ */
 export interface AuditInput {
   cluster: string;
   leases: readonly LeaseRecord[];
   nodes: readonly NodeRecord[];
   pods: readonly PodRecord[] | undefined;
+  heartbeats?: HeartbeatJudgement | undefined;
 }
 
 export interface AuditCounts {
@@ -57,32 +64,31 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     systemLeader: 0,
     leader: 0,
   };
-  // Node leases are judged next to their Nodes, in the same pass (see name-join.ts). Their findings are
-  // kept apart: should the lists prove out of order, they are dropped and the general join redoes them.
-  const nodeFindings: Finding[] = [];
-  const meet = (lease: LeaseRecord | undefined, node: NodeRecord | undefined) => {
-    const finding = lease
-      ? nodeLeaseFinding(lease, node, nowMs, policy)
-      : node && nodeWithoutLeaseFinding(node, nowMs);
-    if (finding) nodeFindings.push(finding);
-  };
-  const nodeJoin = new OrderedJoin<LeaseRecord, NodeRecord>(input.nodes, meet);
-  let nodeLeases = 0;
+  // Node leases are judged next to their Nodes (heartbeat-judge.ts): here, in the same pass, unless the
+  // snapshot judged them already as it was listed. Node leases come in one run of the list (one namespace);
+  // each run goes to the judge in one piece.
+  const judge = input.heartbeats ? undefined : new HeartbeatJudge(policy);
+  judge?.addNodes(input.nodes, nowMs);
+  let runStart = -1;
 
   const all = input.leases;
   for (let i = 0; i < all.length; i++) {
     const lease = all[i] as LeaseRecord;
     const kind = leaseKind(lease);
     if (kind === 'nodeHeartbeat') {
-      // Counted apart: `byKind[kind]++` with a varying key is a slow (megamorphic) access, once per lease.
-      nodeLeases++;
-      nodeJoin.add(lease, i);
+      if (!judge)
+        throw new Error(`audit: node lease ${lease.name} in a snapshot whose node leases were judged`);
+      if (runStart < 0) runStart = i;
       continue;
+    }
+    if (runStart >= 0) {
+      judge?.addLeases(all, nowMs, runStart, i);
+      runStart = -1;
     }
     byKind[kind]++;
     const timing = leaseTiming(lease, nowMs, policy);
     if (!timing) {
-      findings.push(malformed(lease, kind, readLeaseProblems(lease, nowMs, policy)));
+      findings.push(malformedLease(lease, kind, readLeaseProblems(lease, nowMs, policy)));
       continue;
     }
     if (kind === 'apiServerIdentity') {
@@ -99,23 +105,21 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     if (finding) findings.push(finding);
   }
 
-  byKind.nodeHeartbeat = nodeLeases;
-  if (!nodeJoin.finish()) {
-    nodeFindings.length = 0;
-    joinByName(all.filter(isNodeLease), input.nodes, meet);
-  }
-  for (const f of nodeFindings) findings.push(f);
+  const heartbeats = input.heartbeats ?? judgeWhole(judge as HeartbeatJudge, input, runStart, nowMs, policy);
+  byKind.nodeHeartbeat = heartbeats.nodeLeases;
+  for (const f of heartbeats.findings) findings.push(f);
   findings.push(...duplicateHostnameFindings(liveIdentities, nowMs));
   findings.sort(bySeverityThenName);
 
   const counted = Object.fromEntries(findingTypes.map((t) => [t, 0])) as Record<FindingType, number>;
   for (const f of findings) counted[f.type]++;
+  const otherLeases = input.heartbeats ? input.leases.length : input.leases.length - heartbeats.nodeLeases;
   return {
     cluster: input.cluster,
     nowMs,
     counts: {
-      leases: input.leases.length,
-      nodes: input.nodes.length,
+      leases: otherLeases + heartbeats.nodeLeases,
+      nodes: heartbeats.nodes,
       pods: input.pods?.length,
       byKind,
       liveApiServers,
@@ -125,58 +129,37 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
   };
 }
 
-function isNodeLease(lease: LeaseRecord): boolean {
-  return leaseKind(lease) === 'nodeHeartbeat';
-}
-
 /**
- * The finding for a node lease and the Node of its name (if any). A malformed node lease still counts as
- * its Node's lease: the Node is not "without a lease".
+ * Ends the judge fed during the pass (the last run of node leases is still to give it). Should the lists
+ * prove out of name order, the judge has stopped, and the node leases and Nodes are joined whole instead.
  */
-function nodeLeaseFinding(
-  lease: LeaseRecord,
-  node: NodeRecord | undefined,
+function judgeWhole(
+  judge: HeartbeatJudge,
+  input: AuditInput,
+  runStart: number,
   nowMs: number,
   policy: AuditPolicy,
-): Finding | undefined {
-  // Nearly every node lease is a healthy Node's fresh heartbeat: settle those without allocating.
-  if (node && isQuietHeartbeat(lease, node, nowMs, policy)) return undefined;
-  const timing = leaseTiming(lease, nowMs, policy);
-  const extra = nodeLeaseShapeProblems(lease);
-  if (!timing || extra.length > 0) {
-    return malformed(lease, 'nodeHeartbeat', [
-      ...(timing ? [] : readLeaseProblems(lease, nowMs, policy)),
-      ...extra,
-    ]);
-  }
-  return nodeHeartbeatFindings(lease, timing, node, nowMs, policy);
-}
-
-function readLeaseProblems(lease: LeaseRecord, nowMs: number, policy: AuditPolicy): string[] {
-  const shape = readLeaseShape(lease, nowMs, policy);
-  return shape.ok ? [] : shape.problems;
-}
-
-function malformed(lease: LeaseRecord, kind: LeaseKind, problems: string[]): Finding {
-  return {
-    type: 'MalformedLease',
-    severity: 'warning',
-    namespace: lease.namespace,
-    name: lease.name,
-    reason: `Lease ${lease.namespace}/${lease.name} cannot be judged: ${problems.join('; ')}.`,
-    ageSeconds: 0,
-    leaseKind: kind,
-    uid: lease.uid,
-    resourceVersion: lease.resourceVersion,
-    facts: {
-      problems,
-      ...(typeof lease.renewTime === 'string' ? { renewTime: lease.renewTime } : {}),
-      ...(typeof lease.leaseDurationSeconds === 'number'
-        ? { leaseDurationSeconds: lease.leaseDurationSeconds }
-        : {}),
-      ...(typeof lease.holderIdentity === 'string' ? { holderIdentity: lease.holderIdentity } : {}),
-    },
+): HeartbeatJudgement {
+  if (runStart >= 0) judge.addLeases(input.leases, nowMs, runStart);
+  judge.endLeases();
+  judge.endNodes();
+  if (judge.inOrder) return judge.result();
+  const nodeLeases = input.leases.filter((l) => leaseKind(l) === 'nodeHeartbeat');
+  const judgement: HeartbeatJudgement = {
+    nodeLeases: nodeLeases.length,
+    nodes: input.nodes.length,
+    findings: [],
+    flagged: [],
   };
+  joinByName(nodeLeases, input.nodes, (lease, node) => {
+    const finding = lease
+      ? nodeLeaseFinding(lease, node, nowMs, policy)
+      : node && nodeWithoutLeaseFinding(node, nowMs);
+    if (!finding) return;
+    judgement.findings.push(finding);
+    if (lease) judgement.flagged.push(lease);
+  });
+  return judgement;
 }
 
 function bySeverityThenName(a: Finding, b: Finding): number {

@@ -91,19 +91,24 @@ async function auditOne(target: ClusterTarget, options: AuditRunOptions): Promis
         : {}),
     });
     report?.(target.name, { ...progress });
-    const snapshot = await readClusterSnapshot(
-      client,
-      report
+    const kube = client;
+    const snapshot = await readClusterSnapshot(kube, {
+      ...options.snapshot,
+      // Each page of node leases and Nodes is judged by the API server's clock when it arrives.
+      judgeHeartbeats: {
+        policy: options.policy,
+        nowMs: () => chooseClock({ serverClock: kube.clock.latest }, options.nowMs, Date.now()).nowMs,
+      },
+      ...(report
         ? {
-            ...options.snapshot,
-            onProgress: (p) => {
+            onProgress: (p: { pages: number; objects: number }) => {
               progress.pages = p.pages;
               progress.objects = p.objects;
               report(target.name, { ...progress });
             },
           }
-        : options.snapshot,
-    );
+        : {}),
+    });
     const clock = chooseClock(snapshot, options.nowMs, Date.now());
     const input: AuditInput = snapshot;
     return {

@@ -53,67 +53,190 @@ export async function listAll<T>(
   project: (item: unknown) => T,
   query: ListQuery = {},
 ): Promise<ListResult<T>> {
-  const pageSize = query.pageSize ?? 500;
   const maxRestarts = query.maxRestarts ?? 3;
-  const limits = {
-    maxListPages: query.maxPages ?? client.limits.maxListPages,
-    maxListItems: query.maxItems ?? client.limits.maxListItems,
-  };
-  const accept = query.metadataOnly ? metadataAccept : 'application/json';
+  const limits = listLimits(client, query);
   let restarts = 0;
   for (;;) {
     const items: T[] = [];
-    let pages = 0;
-    let token: string | undefined;
-    let resourceVersion = '';
-    let expired = false;
-    const tokensSeen = new Set<string>();
     const keysSeen = new Map<string, Set<string>>();
-    do {
-      if (pages >= limits.maxListPages) throw limitError(client, what, limits, 'maxListPages');
-      const res = await client.request({
+    const pass = await readPages(client, path, what, query, (page) => {
+      if (items.length + page.length > limits.maxListItems)
+        throw limitError(client, what, limits, 'maxListItems');
+      for (const item of page) {
+        rememberOnce(keysSeen, item, client.cluster, what);
+        items.push(project(item));
+      }
+    });
+    if (pass !== 'expired')
+      return { items, resourceVersion: pass.resourceVersion, pages: pass.pages, restarts };
+    query.onPage?.({ pages: 0, items: -items.length });
+    restarts++;
+    if (restarts > maxRestarts) throw listExpired(client, what, restarts);
+  }
+}
+
+/** Why a streamed list stopped before its end: the caller must start its whole snapshot over. */
+export class ListInterrupted extends Error {
+  constructor(
+    readonly reason: 'expired' | 'unordered',
+    readonly what: string,
+  ) {
+    super(
+      reason === 'expired'
+        ? `the continue token of list ${what} expired (410)`
+        : `list ${what} did not come in name order`,
+    );
+  }
+}
+
+/**
+ * Lists every object at `path` as `listAll` does, but hands each page's projected items to `sink` and keeps
+ * none: memory stays at a page or two however long the list, and the next page is not asked for until the
+ * sink's promise settles (backpressure). What was handed over cannot be taken back, so where `listAll`
+ * would start over — a continue token expired (410) — this throws ListInterrupted('expired') for the
+ * caller to start its whole snapshot over. Objects must come in key order (namespace, then name, as etcd
+ * and the watch cache list them): that proves each appears once without remembering every name, and an
+ * object out of order throws ListInterrupted('unordered') (the caller then lists whole and checks
+ * duplicates the way `listAll` does).
+ */
+export async function streamList<T>(
+  client: KubeClient,
+  path: string,
+  what: string,
+  project: (item: unknown) => T,
+  sink: (items: T[]) => void | Promise<void>,
+  query: ListQuery = {},
+): Promise<Omit<ListResult<T>, 'items'>> {
+  const limits = listLimits(client, query);
+  let count = 0;
+  let last: { namespace: string; name: string } | undefined;
+  const pass = await readPages(client, path, what, query, (page) => {
+    count += page.length;
+    if (count > limits.maxListItems) throw limitError(client, what, limits, 'maxListItems');
+    const items: T[] = new Array(page.length);
+    for (let i = 0; i < page.length; i++) {
+      const key = keyOf(page[i]);
+      if (last !== undefined && !isAfter(key, last)) throw new ListInterrupted('unordered', what);
+      last = key;
+      items[i] = project(page[i]);
+    }
+    return sink(items);
+  });
+  if (pass === 'expired') throw new ListInterrupted('expired', what);
+  return { resourceVersion: pass.resourceVersion, pages: pass.pages, restarts: 0 };
+}
+
+/** The error a list gives after its continue token kept expiring through every restart. */
+export function listExpired(client: KubeClient, what: string, restarts: number): ClusterListExpiredError {
+  return new ClusterListExpiredError(
+    client.cluster,
+    'listExpired',
+    `the continue token kept expiring (410) while trying to list ${what}; gave up after ${restarts} restarts`,
+    { operation: `list ${what}`, status: 410 },
+  );
+}
+
+function listLimits(client: KubeClient, query: ListQuery): Pick<ReadLimits, 'maxListPages' | 'maxListItems'> {
+  return {
+    maxListPages: query.maxPages ?? client.limits.maxListPages,
+    maxListItems: query.maxItems ?? client.limits.maxListItems,
+  };
+}
+
+/**
+ * One pass over a list's pages, each handed to `onPage` as the server sent it (awaited before the next is
+ * asked for). Ends with the list's resourceVersion and page count, or 'expired' when a continue token
+ * expired (410 Gone) midway.
+ */
+async function readPages(
+  client: KubeClient,
+  path: string,
+  what: string,
+  query: ListQuery,
+  onPage: (items: unknown[]) => void | Promise<void>,
+): Promise<{ resourceVersion: string; pages: number } | 'expired'> {
+  const limits = listLimits(client, query);
+  const accept = query.metadataOnly ? metadataAccept : 'application/json';
+  let pages = 0;
+  let token: string | undefined;
+  let resourceVersion = '';
+  const tokensSeen = new Set<string>();
+  do {
+    if (pages >= limits.maxListPages) throw limitError(client, what, limits, 'maxListPages');
+    // The response is not held in this (async) function's frame: see takePage.
+    const page = takePage(
+      client.cluster,
+      what,
+      await client.request({
         method: 'GET',
         path,
         accept,
         operation: `list ${what}`,
         query: {
-          limit: pageSize,
+          limit: query.pageSize ?? 500,
           continue: token,
           labelSelector: query.labelSelector,
           fieldSelector: query.fieldSelector,
         },
         allowStatuses: token ? [410] : [],
         ...(query.signal ? { signal: query.signal } : {}),
-      });
-      if (res.status === 410) {
-        expired = true;
-        break;
-      }
-      const page = parseList(client.cluster, what, res.text);
-      if (items.length + page.items.length > limits.maxListItems)
-        throw limitError(client, what, limits, 'maxListItems');
-      for (const item of page.items) {
-        rememberOnce(keysSeen, item, client.cluster, what);
-        items.push(project(item));
-      }
-      pages++;
-      query.onPage?.({ pages: 1, items: page.items.length });
-      resourceVersion = page.resourceVersion;
-      token = page.continueToken;
-      if (token !== undefined) rememberToken(tokensSeen, token, client.cluster, what, pages);
-    } while (token);
-    if (!expired) return { items, resourceVersion, pages, restarts };
-    query.onPage?.({ pages: 0, items: -items.length });
-    restarts++;
-    if (restarts > maxRestarts) {
-      throw new ClusterListExpiredError(
-        client.cluster,
-        'listExpired',
-        `the continue token kept expiring (410) while trying to list ${what}; gave up after ${restarts} restarts`,
-        { operation: `list ${what}`, status: 410 },
-      );
-    }
-  }
+      }),
+      onPage,
+    );
+    if (page === 'expired') return 'expired';
+    await page.taken;
+    pages++;
+    query.onPage?.({ pages: 1, items: page.items });
+    resourceVersion = page.resourceVersion;
+    token = page.continueToken;
+    if (token !== undefined) rememberToken(tokensSeen, token, client.cluster, what, pages);
+  } while (token);
+  return { resourceVersion, pages };
+}
+
+/**
+ * Parses a page and hands its items over. Apart, so that the response text and the parsed items (MBs for
+ * a page of Nodes) are garbage as soon as `onPage` has taken what it needs, even while a streamed list
+ * waits for its consumer before asking for the next page.
+ */
+function takePage(
+  cluster: string,
+  what: string,
+  res: { status: number; text: string },
+  onPage: (items: unknown[]) => void | Promise<void>,
+):
+  | { taken: void | Promise<void>; items: number; resourceVersion: string; continueToken?: string }
+  | 'expired' {
+  if (res.status === 410) return 'expired';
+  const page = parseList(cluster, what, res.text);
+  return {
+    taken: onPage(page.items),
+    items: page.items.length,
+    resourceVersion: page.resourceVersion,
+    ...(page.continueToken !== undefined ? { continueToken: page.continueToken } : {}),
+  };
+}
+
+/** An item's namespace and name ('' when missing: a nameless object then fails the order check). */
+function keyOf(item: unknown): { namespace: string; name: string } {
+  const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
+  return {
+    namespace: typeof metadata?.namespace === 'string' ? metadata.namespace : '',
+    name: typeof metadata?.name === 'string' ? metadata.name : '',
+  };
+}
+
+/**
+ * Whether `key` comes strictly after `last` in etcd's key order, `<namespace>/<name>` compared as bytes:
+ * a namespace compares with its "/" (so "a-b/x" sorts before "a/x"). Names and namespaces are ASCII
+ * (DNS names), where JavaScript's code-unit order is byte order; anything else fails safe, as out of order.
+ */
+function isAfter(
+  key: { namespace: string; name: string },
+  last: { namespace: string; name: string },
+): boolean {
+  if (key.namespace === last.namespace) return key.name > last.name;
+  return `${key.namespace}/` > `${last.namespace}/`;
 }
 
 function limitError(

@@ -112,7 +112,9 @@ export async function reapClusters(
       });
       continue;
     }
-    const plan = planDeletions(a.audit, a.snapshot.leases, options.policy, budget, a.snapshot.pods);
+    // Node leases were judged as they were listed: those behind findings are all the planner may need.
+    const leases = [...a.snapshot.leases, ...(a.snapshot.heartbeats?.flagged ?? [])];
+    const plan = planDeletions(a.audit, leases, options.policy, budget, a.snapshot.pods);
     // The guard holds in a dry run too: a dry run shows what --apply would do.
     const refusal = clockRefusal(a.clock, maxClockSkewSeconds);
     const clock = { ...a.clock, now: new Date(a.clock.nowMs).toISOString() };

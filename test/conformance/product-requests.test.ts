@@ -37,7 +37,7 @@ describe('the requests lease-reaper sends', () => {
     seedLeases(sim, 120, 3);
     const client = clientFor(sim);
 
-    await readClusterSnapshot(client, { pageSize: 50 });
+    await readClusterSnapshot(client, { pageSize: 50, nodePageSize: 20 });
 
     const sent = sim.requests.map((r) => ({ ...r, parsed: new URL(r.url, 'https://sim.invalid') }));
     expect(sent.length).toBeGreaterThanOrEqual(4);
@@ -53,7 +53,7 @@ describe('the requests lease-reaper sends', () => {
       expect(r.headers['content-type']).toBeUndefined();
       expect(r.headers.authorization).toBe(`Bearer ${sim.tokens.admin}`);
       for (const key of r.parsed.searchParams.keys()) expect(listOptionParams).toContain(key);
-      expect(r.parsed.searchParams.get('limit')).toBe('50');
+      expect(r.parsed.searchParams.get('limit')).toBe(r.parsed.pathname === '/api/v1/nodes' ? '20' : '50');
       expect(r.parsed.searchParams.has('resourceVersion')).toBe(false);
     }
     // Leases in full; Nodes and Pods as metadata only, as client-go's metadata client asks.
