@@ -2,11 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { reviewSelfAccess, selfSubjectAccessReviewPath } from './access-review.ts';
 import { decodeDeleteOptions } from './delete-options.ts';
-import { discoveryDocument, findResource } from './discovery.ts';
+import { Discovery } from './discovery.ts';
 import type { FaultInjector } from './faults.ts';
 import { fieldSelectorFor, matchesFields, selectableFields } from './field-selector.ts';
 import type { KubeObject } from './kube-object.ts';
 import { matchesLabels, parseLabelSelector, SelectorError } from './label-selector.ts';
+import { validateLeaseCandidate } from './lease-candidates.ts';
 import { decodeLease, warningHeader } from './lease-codec.ts';
 import {
   checkLeaseName,
@@ -92,11 +93,21 @@ export interface ApiServerDeps {
   serverAddress: () => string;
   /** Real-server wire behaviour (gzip, Warning and APF headers); off when absent. */
   realism?: Realism | undefined;
+  /** What this apiserver serves (default: leases, nodes, pods, namespaces at v1; no LeaseCandidates). */
+  discovery?: Discovery | undefined;
+  /** The CoordinatedLeaderElection feature gate: when on, Lease writes keep spec.strategy and preferredHolder. */
+  coordinatedLeaderElection?: boolean | undefined;
 }
+
+/** A LeaseCandidate resource, at whichever version this apiserver serves it. */
+const isLeaseCandidate = (def: ResourceDef) =>
+  def.group === 'coordination.k8s.io' && def.resource === 'leasecandidates';
 
 /** The request handler of the simulated kube-apiserver: faults, authentication, discovery, resources. */
 export function createApiHandler(deps: ApiServerDeps) {
   const { store, faults, users, snapshots } = deps;
+  const discovery = deps.discovery ?? new Discovery();
+  const gate = deps.coordinatedLeaderElection ?? false;
   trackHistory(store, snapshots);
   const watches = new WatchHub(store);
 
@@ -129,7 +140,7 @@ export function createApiHandler(deps: ApiServerDeps) {
 
       if (publicPaths.has(url.pathname)) {
         if (url.pathname === '/version')
-          return sendJson(res, store, 200, JSON.stringify(discoveryDocument('/version', '')));
+          return sendJson(res, store, 200, JSON.stringify(discovery.document('/version', '')));
         return send(res, store, 200, 'ok', 'text/plain; charset=utf-8');
       }
 
@@ -144,17 +155,17 @@ export function createApiHandler(deps: ApiServerDeps) {
         return send(res, store, openApi.status, openApi.body, type, openApi.headers);
       }
 
-      const discovery = discoveryDocument(url.pathname, deps.serverAddress());
-      if (discovery !== undefined) {
+      const discoveryDoc = discovery.document(url.pathname, deps.serverAddress());
+      if (discoveryDoc !== undefined) {
         if (method !== 'GET')
           throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-        return sendJson(res, store, 200, JSON.stringify(discovery));
+        return sendJson(res, store, 200, JSON.stringify(discoveryDoc));
       }
 
       if (url.pathname === selfSubjectAccessReviewPath)
         return sendJson(res, store, 201, JSON.stringify(await reviewSelfAccess(req, method, user, allowed)));
 
-      const route = parseRoute(url.pathname);
+      const route = parseRoute(url.pathname, discovery);
       if (!route) throw notFoundPath();
       const verb = verbOf(method, route, url);
       if (!route.def.verbs.includes(verb)) {
@@ -258,7 +269,7 @@ export function createApiHandler(deps: ApiServerDeps) {
       const lease = decodeLeaseRequest(body, url, 'CreateOptions', (w) =>
         res.setHeader('Warning', w.map(warningHeader)),
       );
-      const toCreate = leaseToCreate(lease, route.namespace, store.clock());
+      const toCreate = leaseToCreate(lease, route.namespace, store.clock(), false, gate);
       const input = track(req, url, route, undefined, toCreate);
       if (isDryRun(url, undefined)) {
         store.checkCreate(route.def, input);
@@ -270,6 +281,8 @@ export function createApiHandler(deps: ApiServerDeps) {
     if (!obj.metadata?.name) throw badRequest('metadata.name: Required value: name is required');
     checkNamespace(obj, route);
     const owned = serverOwned({ ...obj, metadata: { ...obj.metadata, namespace: route.namespace } });
+    // pkg/registry/coordination/leasecandidate/strategy.go: Validate (422) before the write.
+    if (isLeaseCandidate(route.def)) validateLeaseCandidate(owned);
     const input = track(req, url, route, undefined, owned);
     if (isDryRun(url, undefined)) {
       store.checkCreate(route.def, input);
@@ -288,12 +301,31 @@ export function createApiHandler(deps: ApiServerDeps) {
       : await readObject(req);
     checkLeaseName(obj, route.name, route.namespace);
     let input: KubeObject = { ...obj, metadata: { ...obj.metadata, namespace: route.namespace } };
-    if (route.def === leases) {
+    if (isLeaseCandidate(route.def)) {
+      // leasecandidate/strategy.go: AllowCreateOnUpdate true, AllowUnconditionalUpdate false, as for leases.
+      const current = store.checkUpdate(route.def, input);
+      if (!current) {
+        const fresh = serverOwned(input);
+        validateLeaseCandidate(fresh);
+        const created = track(req, url, route, undefined, fresh);
+        if (isDryRun(url, undefined)) {
+          store.checkCreate(route.def, created);
+          return sendJson(res, store, 201, JSON.stringify(created));
+        }
+        return sendJson(res, store, 201, store.create(route.def, created).json);
+      }
+      if (!input.metadata.resourceVersion) throw resourceVersionRequired(route.def, input.metadata.name);
+      validateLeaseCandidate(input, current.obj);
+      input = track(req, url, route, current.obj, {
+        ...input,
+        metadata: { ...input.metadata, creationTimestamp: current.obj.metadata.creationTimestamp },
+      });
+    } else if (route.def === leases) {
       // Leases allow create-on-update, but no unconditional update of an existing object. A PUT that carries
       // a uid is a precondition on that uid: for a lease that is gone it is a 409, never a create.
       const current = store.checkUpdate(leases, input);
       if (!current) {
-        const created = leaseToCreate(input, route.namespace, store.clock(), true);
+        const created = leaseToCreate(input, route.namespace, store.clock(), true, gate);
         const fresh = track(req, url, route, undefined, created);
         if (isDryRun(url, undefined)) {
           store.checkCreate(leases, fresh);
@@ -301,23 +333,9 @@ export function createApiHandler(deps: ApiServerDeps) {
         }
         return sendJson(res, store, 201, store.create(leases, fresh).json);
       }
-      if (!input.metadata.resourceVersion) {
-        // The registry names the kind by the resource here (`pkg/registry/generic/registry/store.go` Update).
-        const message = 'Invalid value: 0x0: must be specified for an update';
-        throw new StatusError(
-          422,
-          'Invalid',
-          `leases.coordination.k8s.io "${input.metadata.name}" is invalid: metadata.resourceVersion: ${message}`,
-          {
-            name: input.metadata.name,
-            group: 'coordination.k8s.io',
-            kind: 'leases',
-            causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.resourceVersion' }],
-          },
-        );
-      }
+      if (!input.metadata.resourceVersion) throw resourceVersionRequired(leases, input.metadata.name);
       // sim/lease-validation.ts: BeforeUpdate and ValidateLeaseUpdate run after the resourceVersion checks.
-      const updated = leaseToUpdate(input, current.obj, route.namespace);
+      const updated = leaseToUpdate(input, current.obj, route.namespace, gate);
       input = track(req, url, route, current.obj, updated);
     } else {
       const live = store.get(route.def, route.namespace, input.metadata.name)?.obj;
@@ -360,7 +378,8 @@ export function createApiHandler(deps: ApiServerDeps) {
       body: await readPatchBody(req),
       query: url.searchParams,
       dryRun: isDryRun(url, undefined),
-      validate: (obj, old) => validateLease(obj, old),
+      validate: (obj, old) =>
+        isLeaseCandidate(route.def) ? validateLeaseCandidate(obj, old) : validateLease(obj, old),
       ...(route.def === leases
         ? {
             typedDecode: (obj: KubeObject) => {
@@ -439,18 +458,40 @@ function authenticate(req: IncomingMessage, users: ReadonlyMap<string, SimUser>)
   return match?.[1] ? users.get(match[1]) : undefined;
 }
 
-function parseRoute(pathname: string): Route | undefined {
+/**
+ * An update of an existing object without a resourceVersion, where the strategy forbids unconditional
+ * updates: 422 naming the kind by its resource (`pkg/registry/generic/registry/store.go` Update).
+ */
+function resourceVersionRequired(def: ResourceDef, name: string): StatusError {
+  const message = 'Invalid value: 0x0: must be specified for an update';
+  return new StatusError(
+    422,
+    'Invalid',
+    `${def.resource}.${def.group} "${name}" is invalid: metadata.resourceVersion: ${message}`,
+    {
+      name,
+      group: def.group,
+      kind: def.resource,
+      causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.resourceVersion' }],
+    },
+  );
+}
+
+function parseRoute(pathname: string, discovery: Discovery): Route | undefined {
   const segments = pathname
     .split('/')
     .filter((s) => s.length > 0)
     .map(decodeURIComponent);
   let group: string;
+  let version: string;
   let rest: string[];
   if (segments[0] === 'api' && segments[1] === 'v1') {
     group = '';
+    version = 'v1';
     rest = segments.slice(2);
-  } else if (segments[0] === 'apis' && segments[2] === 'v1' && segments[1]) {
+  } else if (segments[0] === 'apis' && segments[1] && segments[2]) {
     group = segments[1];
+    version = segments[2];
     rest = segments.slice(3);
   } else {
     return undefined;
@@ -458,20 +499,23 @@ function parseRoute(pathname: string): Route | undefined {
   // requestinfo.go: `/watch/` after the group version is the deprecated watch path prefix.
   const legacyWatch = rest[0] === 'watch';
   if (legacyWatch) {
-    const route = parseResourcePath(group, rest.slice(1));
+    const route = parseResourcePath(rest.slice(1), (r) => discovery.find(group, version, r));
     return route && { ...route, legacyWatch };
   }
-  return parseResourcePath(group, rest);
+  return parseResourcePath(rest, (r) => discovery.find(group, version, r));
 }
 
-function parseResourcePath(group: string, rest: string[]): Route | undefined {
+function parseResourcePath(
+  rest: string[],
+  findResource: (resource: string) => ResourceDef | undefined,
+): Route | undefined {
   if (rest[0] === 'namespaces' && rest.length >= 3 && rest.length <= 4) {
-    const def = findResource(group, rest[2] ?? '');
+    const def = findResource(rest[2] ?? '');
     if (!def?.namespaced) return undefined;
     return { def, namespace: rest[1], name: rest[3] };
   }
   if (rest.length < 1 || rest.length > 2) return undefined;
-  const def = findResource(group, rest[0] ?? '');
+  const def = findResource(rest[0] ?? '');
   if (!def) return undefined;
   // A namespaced resource without a namespace can only be listed across all namespaces.
   if (def.namespaced && rest.length === 2) return undefined;

@@ -4,11 +4,19 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { allVerbs, createApiHandler, readOnlyVerbs, type SimPolicyRule, type SimUser } from './api-server.ts';
+import { Discovery, simVersion } from './discovery.ts';
 import { FaultInjector } from './faults.ts';
+import { type CoordinatedLeaderElectionMinor, leaseCandidateVersionFor } from './lease-candidates.ts';
 import { ListSnapshots } from './list-snapshots.ts';
 import { createRealism } from './realism.ts';
 import { Renewer } from './renewer.ts';
-import { buildScenario, type ScenarioSpec, type SeededReport } from './scenario.ts';
+import { allResources, leaseCandidatesAt, type ResourceDef } from './resources.ts';
+import {
+  buildScenario,
+  type ScenarioSpec,
+  type SeededReport,
+  scenarioNeedsLeaseCandidates,
+} from './scenario.ts';
 import { SimStore } from './store.ts';
 import { generateSimTls } from './tls.ts';
 
@@ -36,6 +44,14 @@ export interface SimClusterOptions {
    * the client accepts it, chunked bodies, API Priority and Fairness headers and 429s (sim/realism.ts).
    */
   realistic?: boolean;
+  /**
+   * Serve coordination.k8s.io LeaseCandidate as kube-apiserver does when started with
+   * `--feature-gates=CoordinatedLeaderElection=true --runtime-config=coordination.k8s.io/<version>=true`:
+   * `kubernetesMinor` picks the release (32 serves v1alpha2, 33 and later v1beta1; `/version` then reports
+   * it) and Lease writes keep spec.strategy / preferredHolder. Off by default, as in every release so far
+   * (sim/lease-candidates.ts). A scenario with LeaseCandidate shapes turns it on (1.32) unless this is false.
+   */
+  coordinatedLeaderElection?: boolean | { kubernetesMinor: CoordinatedLeaderElectionMinor };
 }
 
 /** One request as the simulated apiserver received it (without its body). */
@@ -56,6 +72,8 @@ export class SimCluster {
   readonly renewer: Renewer | undefined;
   /** The requests received so far (the last 10,000), oldest first. */
   requests: readonly RecordedRequest[] = [];
+  /** The LeaseCandidate resource this cluster serves (its version), or undefined when it serves none. */
+  leaseCandidates: ResourceDef | undefined = undefined;
 
   constructor(
     readonly name: string,
@@ -145,13 +163,24 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     ]),
   ]);
 
+  const cle = coordinatedLeaderElectionOf(options);
+  const minor = cle === false ? 32 : cle.kubernetesMinor;
+  const candidateDef = cle === false ? undefined : leaseCandidatesAt(leaseCandidateVersionFor(minor));
+  const discovery = new Discovery(
+    candidateDef ? [...allResources, candidateDef] : allResources,
+    simVersion(minor),
+  );
+
   let seeded: SeededReport | undefined;
   let renewer: Renewer | undefined;
   if (options.scenario) {
-    const scenario = buildScenario(options.scenario, seed, clock());
+    const version = candidateDef
+      ? (candidateDef.apiVersion.split('/')[1] as 'v1alpha2' | 'v1beta1')
+      : undefined;
+    const scenario = buildScenario(options.scenario, seed, clock(), { leaseCandidateVersion: version });
     for (const { def, obj } of scenario.objects) store.create(def, obj);
     seeded = scenario.seeded;
-    renewer = new Renewer(store, scenario.renew);
+    renewer = new Renewer(store, scenario.renew, undefined, candidateDef);
     if (options.renew) renewer.start();
   }
 
@@ -163,6 +192,8 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     snapshots,
     serverAddress: () => address,
     realism: options.realistic ? createRealism(seed) : undefined,
+    discovery,
+    coordinatedLeaderElection: candidateDef !== undefined,
   });
   const requests: RecordedRequest[] = [];
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -205,5 +236,22 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     server,
   );
   cluster.requests = requests;
+  cluster.leaseCandidates = candidateDef;
   return cluster;
+}
+
+/** The feature gate and release a cluster runs with: false, or the Kubernetes minor it emulates. */
+function coordinatedLeaderElectionOf(
+  options: SimClusterOptions,
+): false | { kubernetesMinor: CoordinatedLeaderElectionMinor } {
+  const asked = options.coordinatedLeaderElection;
+  if (typeof asked === 'object') return asked;
+  if (asked === true) return { kubernetesMinor: 32 };
+  const needed = options.scenario !== undefined && scenarioNeedsLeaseCandidates(options.scenario);
+  if (needed && asked === false) {
+    throw new Error(
+      'the scenario seeds LeaseCandidates, which a cluster with coordinatedLeaderElection: false cannot hold',
+    );
+  }
+  return needed ? { kubernetesMinor: 32 } : false;
 }

@@ -52,7 +52,7 @@ function errorBody(e: FieldError): string {
 /** Go's %q for a string (strconv.Quote): JSON's escaping is the same for what names and labels hold. */
 const q = (s: string) => JSON.stringify(s);
 
-const invalidErr = (field: string, value: string, detail: string): FieldError => ({
+export const invalidErr = (field: string, value: string, detail: string): FieldError => ({
   type: 'Invalid',
   field,
   value,
@@ -64,25 +64,30 @@ const invalidErr = (field: string, value: string, detail: string): FieldError =>
  * messages (one: as is; several: deduplicated, joined by ", " in brackets), one cause per error.
  */
 export function leaseInvalid(name: string, errs: readonly FieldError[]): StatusError {
+  return coordinationInvalid('Lease', name, errs);
+}
+
+/** The same 422 for another kind of the coordination.k8s.io group (LeaseCandidate). */
+export function coordinationInvalid(kind: string, name: string, errs: readonly FieldError[]): StatusError {
   const messages: string[] = [];
   for (const e of errs) {
     const m = `${e.field}: ${errorBody(e)}`;
     if (!messages.includes(m)) messages.push(m);
   }
   const aggregate = messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
-  return new StatusError(422, 'Invalid', `Lease.coordination.k8s.io ${q(name)} is invalid: ${aggregate}`, {
+  return new StatusError(422, 'Invalid', `${kind}.coordination.k8s.io ${q(name)} is invalid: ${aggregate}`, {
     name,
     group: 'coordination.k8s.io',
-    kind: 'Lease',
+    kind,
     causes: errs.map((e) => ({ reason: causeReason[e.type], message: errorBody(e), field: e.field })),
   });
 }
 
 // --- staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go (v1.32 texts) ---
 
-const maxLenError = (n: number) => `must be no more than ${n} characters`;
+export const maxLenError = (n: number) => `must be no more than ${n} characters`;
 
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
+export function regexError(msg: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${fmt}')`;
 }
@@ -269,7 +274,7 @@ function validateFinalizers(finalizers: readonly string[] | undefined, path: str
 }
 
 /** What ValidateObjectMeta and ValidateObjectMetaUpdate check alike (validateObjectMetaAccessorWithOptsCommon). */
-function validateMetaCommon(meta: KubeObject['metadata']): FieldError[] {
+export function validateMetaCommon(meta: KubeObject['metadata']): FieldError[] {
   const errs: FieldError[] = [];
   if (!meta.namespace) errs.push({ type: 'Required', field: 'metadata.namespace', detail: '' });
   else
@@ -370,9 +375,10 @@ const nameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /**
  * rest.BeforeCreate and the lease strategy's PrepareForCreate (strategy.go): a missing name is generated
  * from generateName (at most 58 characters of it, plus five random ones), and spec.strategy /
- * spec.preferredHolder are dropped, the CoordinatedLeaderElection feature gate being off (alpha) in 1.32.
+ * spec.preferredHolder are dropped unless the CoordinatedLeaderElection feature gate is on (it is off by
+ * default: alpha in 1.31–1.32, beta but still off from 1.33; staging/src/k8s.io/apiserver/pkg/features/kube_features.go).
  */
-export function prepareLeaseForCreate(obj: KubeObject): KubeObject {
+export function prepareLeaseForCreate(obj: KubeObject, coordinatedLeaderElection = false): KubeObject {
   const meta = { ...obj.metadata };
   const generateName = typeof meta.generateName === 'string' ? meta.generateName : '';
   if (!meta.name && generateName) {
@@ -384,13 +390,19 @@ export function prepareLeaseForCreate(obj: KubeObject): KubeObject {
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   const spec = { ...((obj.spec ?? {}) as Record<string, unknown>) };
-  delete spec.strategy;
-  delete spec.preferredHolder;
+  if (!coordinatedLeaderElection) {
+    delete spec.strategy;
+    delete spec.preferredHolder;
+  }
   return { ...obj, metadata: meta, spec };
 }
 
-/** PrepareForUpdate: strategy / preferredHolder survive only if the stored lease already had them. */
-export function prepareLeaseForUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+/** PrepareForUpdate: with the gate off, strategy / preferredHolder survive only if the stored lease had them. */
+export function prepareLeaseForUpdate(
+  obj: KubeObject,
+  old: KubeObject,
+  coordinatedLeaderElection = false,
+): KubeObject {
   // rest.BeforeUpdate (staging/src/k8s.io/apiserver/pkg/registry/rest/update.go): requests cannot change
   // generation, creationTimestamp or the deletion fields; a missing uid is the stored one.
   const meta: Record<string, unknown> = { ...obj.metadata };
@@ -402,8 +414,8 @@ export function prepareLeaseForUpdate(obj: KubeObject, old: KubeObject): KubeObj
   obj = { ...obj, metadata: meta as KubeObject['metadata'] };
   const spec = { ...((obj.spec ?? {}) as Record<string, unknown>) };
   const oldSpec = (old.spec ?? {}) as Record<string, unknown>;
-  if (oldSpec.strategy === undefined) delete spec.strategy;
-  if (oldSpec.preferredHolder === undefined) delete spec.preferredHolder;
+  if (!coordinatedLeaderElection && oldSpec.strategy === undefined) delete spec.strategy;
+  if (!coordinatedLeaderElection && oldSpec.preferredHolder === undefined) delete spec.preferredHolder;
   return { ...obj, spec };
 }
 
@@ -482,11 +494,15 @@ export function leaseToCreate(
   namespace: string | undefined,
   nowMs: number,
   viaUpdate = false,
+  coordinatedLeaderElection = false,
 ): KubeObject {
   if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  const prepared = prepareLeaseForCreate({ ...obj, metadata: { ...obj.metadata, namespace } });
+  const prepared = prepareLeaseForCreate(
+    { ...obj, metadata: { ...obj.metadata, namespace } },
+    coordinatedLeaderElection,
+  );
   throwIfInvalid(prepared.metadata.name ?? '', validateLeaseCreate(prepared));
   if (!viaUpdate) checkCreateResourceVersion(prepared);
   return normalizeLease(prepared, {
@@ -522,8 +538,13 @@ export function leaseToUpdate(
   obj: KubeObject,
   current: KubeObject,
   namespace: string | undefined,
+  coordinatedLeaderElection = false,
 ): KubeObject {
-  const prepared = prepareLeaseForUpdate({ ...obj, metadata: { ...obj.metadata, namespace } }, current);
+  const prepared = prepareLeaseForUpdate(
+    { ...obj, metadata: { ...obj.metadata, namespace } },
+    current,
+    coordinatedLeaderElection,
+  );
   throwIfInvalid(prepared.metadata.name ?? '', validateLeaseUpdate(prepared, current));
   return normalizeLease(prepared, {
     namespace,

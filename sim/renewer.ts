@@ -1,7 +1,7 @@
 import type { KubeObject } from './kube-object.ts';
 import { microTime } from './kube-object.ts';
 import { nodeLease } from './objects.ts';
-import { leases, nodes } from './resources.ts';
+import { leases, nodes, type ResourceDef } from './resources.ts';
 import type { RenewTarget } from './scenario.ts';
 import { StatusError } from './status.ts';
 import type { SimStore } from './store.ts';
@@ -16,6 +16,11 @@ import type { SimStore } from './store.ts';
  * its update from that copy — uid and resourceVersion included. When the lease was deleted or replaced
  * meanwhile, the update fails with 409; the controller drops its copy, GETs the lease again and, when it is
  * gone, creates a new one owned by its Node.
+ *
+ * A flapping leader (a target with `flap`) changes hands every `flap.everyMs`, as client-go's tryAcquireOrRenew
+ * (staging/src/k8s.io/client-go/tools/leaderelection/leaderelection.go) writes a takeover: the next replica's
+ * holderIdentity, leaseTransitions + 1, acquireTime = renewTime = now. LeaseCandidates are renewed as
+ * client-go's leasecandidate.go `ensureLease` does: renewTime = now, nothing else.
  */
 export class Renewer {
   private timer: NodeJS.Timeout | undefined;
@@ -26,14 +31,22 @@ export class Renewer {
   renewals = 0;
   /** Updates refused with 409 because the lease changed or was deleted under the writer. */
   conflicts = 0;
+  /** Takeovers written for flapping leaders. */
+  flaps = 0;
+  private readonly lastFlap = new Map<string, number>();
 
   constructor(
     private readonly store: SimStore,
     private readonly targets: RenewTarget[],
     private readonly tickMs = 250,
+    /** The LeaseCandidate resource the cluster serves, for `candidate` targets. */
+    private readonly candidates?: ResourceDef,
   ) {
     const now = store.clock();
-    for (const t of targets) this.last.set(`${t.namespace}/${t.name}`, now);
+    for (const t of targets) {
+      this.last.set(`${t.namespace}/${t.name}`, now);
+      if (t.flap) this.lastFlap.set(`${t.namespace}/${t.name}`, now);
+    }
   }
 
   start(): this {
@@ -62,7 +75,46 @@ export class Renewer {
 
   /** Renews one lease now, re-creating it the way its writer would if it was deleted. */
   renew(t: RenewTarget, now = this.store.clock()): boolean {
-    return t.kind === 'node' ? this.renewNodeLease(t, now) : this.renewCurrent(t, now);
+    if (t.kind === 'node') return this.renewNodeLease(t, now);
+    if (t.kind === 'candidate') return this.renewCandidate(t, now);
+    const k = `${t.namespace}/${t.name}`;
+    if (t.flap && now - (this.lastFlap.get(k) ?? 0) >= t.flap.everyMs) {
+      this.lastFlap.set(k, now);
+      return this.flap(t, now);
+    }
+    return this.renewCurrent(t, now);
+  }
+
+  /** Hands a flapping lease to the next of its holders now (a takeover as client-go writes it). */
+  flap(t: RenewTarget, now = this.store.clock()): boolean {
+    const current = this.store.get(leases, t.namespace, t.name);
+    const holders = t.flap?.holders ?? [];
+    if (!current || holders.length === 0) return false;
+    const spec = (current.obj.spec ?? {}) as Record<string, unknown>;
+    const at = holders.indexOf(String(spec.holderIdentity ?? ''));
+    const next = holders[(at + 1) % holders.length] as string;
+    const transitions = typeof spec.leaseTransitions === 'number' ? spec.leaseTransitions : 0;
+    this.store.update(leases, {
+      ...current.obj,
+      metadata: { ...current.obj.metadata },
+      spec: {
+        ...spec,
+        holderIdentity: next,
+        leaseTransitions: transitions + 1,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+      },
+    });
+    this.flaps++;
+    return true;
+  }
+
+  private renewCandidate(t: RenewTarget, now: number): boolean {
+    if (!this.candidates) return false;
+    const current = this.store.get(this.candidates, t.namespace, t.name);
+    if (!current) return false;
+    this.store.update(this.candidates, withRenewTime(current.obj, now));
+    return true;
   }
 
   private renewNodeLease(t: RenewTarget, now: number): boolean {

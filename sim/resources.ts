@@ -60,3 +60,39 @@ export const namespaces: ResourceDef = {
 };
 
 export const allResources = [leases, nodes, pods, namespaces] as const;
+
+/**
+ * The API versions of coordination.k8s.io LeaseCandidate the sim can serve (sim/lease-candidates.ts says
+ * which Kubernetes release serves which). v1alpha1 (1.31) is not among them: its spec had
+ * `preferredStrategies` where later versions have `strategy`.
+ */
+export type LeaseCandidateVersion = 'v1alpha2' | 'v1beta1';
+
+const leaseCandidateDefs = new Map<LeaseCandidateVersion, ResourceDef>();
+
+/**
+ * LeaseCandidate at one API version: namespaced, no short names, the generic registry's verbs
+ * (pkg/registry/coordination/leasecandidate/storage/storage.go: a plain genericregistry.Store).
+ * One object per version, so the store keeps one bucket per served version.
+ */
+export function leaseCandidatesAt(version: LeaseCandidateVersion): ResourceDef {
+  let def = leaseCandidateDefs.get(version);
+  if (!def) {
+    def = {
+      resource: 'leasecandidates',
+      group: 'coordination.k8s.io',
+      kind: 'LeaseCandidate',
+      listKind: 'LeaseCandidateList',
+      singular: 'leasecandidate',
+      apiVersion: `coordination.k8s.io/${version}`,
+      namespaced: true,
+      shortNames: [],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    };
+    leaseCandidateDefs.set(version, def);
+  }
+  return def;
+}
+
+/** The version part of a def's apiVersion (`v1` for `coordination.k8s.io/v1` and for core `v1`). */
+export const versionOf = (def: ResourceDef): string => def.apiVersion.split('/').pop() ?? def.apiVersion;

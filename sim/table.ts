@@ -54,6 +54,33 @@ const columns: Record<string, Column[]> = {
     },
     ageColumn,
   ],
+  // pkg/printers/internalversion/printers.go leaseCandidateColumnDefinitions and printLeaseCandidate: Name,
+  // LeaseName, BinaryVersion, EmulationVersion, Age. The two version columns take their description from
+  // metav1.ObjectMeta{}.SwaggerDoc(), which has no such keys: the description is empty, as a real server sends it.
+  leasecandidates: [
+    nameColumn,
+    {
+      name: 'LeaseName',
+      type: 'string',
+      // coordinationv1alpha2.LeaseCandidateSpec{}.SwaggerDoc()["leaseName"].
+      description:
+        'leaseName is the name of the lease for which this candidate is contending. This field is immutable.',
+      cell: (o) => String((o.spec as { leaseName?: string } | undefined)?.leaseName ?? ''),
+    },
+    {
+      name: 'BinaryVersion',
+      type: 'string',
+      description: '',
+      cell: (o) => String((o.spec as { binaryVersion?: string } | undefined)?.binaryVersion ?? ''),
+    },
+    {
+      name: 'EmulationVersion',
+      type: 'string',
+      description: '',
+      cell: (o) => String((o.spec as { emulationVersion?: string } | undefined)?.emulationVersion ?? ''),
+    },
+    ageColumn,
+  ],
   nodes: [
     nameColumn,
     {

@@ -389,6 +389,8 @@ function bookmarkObject(def: ResourceDef, rv: string, initialEventsEnd: boolean)
   if (initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END]: 'true' };
   const body: Record<string, unknown> = {
     leases: { spec: {} },
+    // v1alpha2/v1beta1 LeaseCandidateSpec: leaseName and binaryVersion have no omitempty.
+    leasecandidates: { spec: { leaseName: '', binaryVersion: '' } },
     pods: { spec: { containers: null }, status: {} },
     namespaces: { spec: {}, status: {} },
     nodes: {
