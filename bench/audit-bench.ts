@@ -54,7 +54,6 @@ export async function fleetRssBenchmark(options: { nodes: number; rounds: number
   const dir = await mkdtemp(join(tmpdir(), 'lease-reaper-bench-'));
   const kubeconfig = join(dir, 'sim.kubeconfig');
   await buildCli();
-  const startedAt = new Date().toISOString();
   const sim = await startSimProcess([
     '--nodes',
     String(options.nodes),
@@ -75,7 +74,7 @@ export async function fleetRssBenchmark(options: { nodes: number; rounds: number
         '--output',
         'json',
         '--now',
-        startedAt,
+        sim.seededAt,
       ]);
       const report = JSON.parse(run.stdout) as {
         clusters: { counts?: { leases: number; nodes: number }; findings?: unknown[] }[];

@@ -40,6 +40,8 @@ export async function measure(
 
 export interface SimProcess {
   url: string;
+  /** The time its scenario was seeded (lease times are relative to it): the `--now` that judges it as seeded. */
+  seededAt: string;
   stop: () => Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startSimProcess(args: readonly string[]): Promise<SimProce
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; seededAt: string }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('the simulated cluster did not start within 300 s')),
       300_000,
@@ -58,13 +60,15 @@ export async function startSimProcess(args: readonly string[]): Promise<SimProce
       const m = /^sim ready at (\S+)/.exec(line);
       if (m?.[1]) {
         clearTimeout(timer);
-        resolve(m[1]);
+        // The scenario's lease times are relative to its seeding, not to when the process was started.
+        const seededAt = /seeded-at=(\S+)/.exec(line)?.[1] ?? new Date().toISOString();
+        resolve({ url: m[1], seededAt });
       }
     });
     child.once('exit', (code) => reject(new Error(`the simulated cluster exited (${code})`)));
   });
   return {
-    url,
+    ...ready,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

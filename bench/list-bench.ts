@@ -32,7 +32,6 @@ export async function listBenchmark(options: {
     },
     childDir,
   );
-  const startedAt = new Date().toISOString();
   const sim = await startSimProcess([
     '--nodes',
     String(options.nodes),
@@ -84,7 +83,7 @@ export async function listBenchmark(options: {
         run: () =>
           measure(
             'bin/lease-reaper.mjs',
-            ['audit', '--kubeconfig', kubeconfig, '--output', 'json', '--now', startedAt],
+            ['audit', '--kubeconfig', kubeconfig, '--output', 'json', '--now', sim.seededAt],
             nodeEnv,
           ),
       },

@@ -3,13 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { LeaseReaperError } from '../shared/errors.ts';
 import { escapeTerminal } from '../shared/report/escape.ts';
 import { VERSION } from '../shared/version.ts';
-import { auditCommand } from './audit-command.ts';
-import { demoCommand } from './demo-command.ts';
 import { ExitCode } from './exit-codes.ts';
-import { rbacCommand } from './rbac-command.ts';
-import { reapCommand } from './reap-command.ts';
 import { describeUnexpected, redactWrites } from './redacted-output.ts';
-import { simCommand } from './sim-command.ts';
 
 redactWrites(process.stdout);
 redactWrites(process.stderr);
@@ -26,13 +21,28 @@ const program = new Command('lease-reaper')
   .version(VERSION, '-V, --version', 'print the version and exit')
   .showHelpAfterError()
   .exitOverride();
-program.addCommand(auditCommand().exitOverride());
-program.addCommand(reapCommand().exitOverride());
-program.addCommand(simCommand().exitOverride());
-program.addCommand(demoCommand().exitOverride());
-program.addCommand(rbacCommand().exitOverride());
+
+/**
+ * Each command's module, loaded when needed. Every command is a chunk of its own in the bundle (see
+ * scripts/bundle.mjs), so `lease-reaper audit` starts without evaluating the reap planner, the simulated
+ * cluster or the registry's schemas. In help order.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  audit: async () => (await import('./audit-command.ts')).auditCommand(),
+  reap: async () => (await import('./reap-command.ts')).reapCommand(),
+  sim: async () => (await import('./sim-command.ts')).simCommand(),
+  demo: async () => (await import('./demo-command.ts')).demoCommand(),
+  rbac: async () => (await import('./rbac-command.ts')).rbacCommand(),
+};
 
 try {
+  // A run naming its command (`lease-reaper audit …`) loads that command alone: its parsing, help and
+  // errors are the command's own. Anything else (`--help`, `help audit`, a typo to suggest a command for)
+  // needs them all.
+  const named = process.argv[2];
+  const wanted = named !== undefined && Object.hasOwn(commands, named) ? [named] : Object.keys(commands);
+  for (const command of await Promise.all(wanted.map((name) => commands[name]?.())))
+    if (command) program.addCommand(command.exitOverride());
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

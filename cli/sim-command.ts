@@ -152,6 +152,8 @@ It serves until interrupted (Ctrl-C, SIGTERM), then exits 0. Exit code 64: bad f
       const parts = [
         `sim ready at ${sim.url}`,
         `nodes=${c?.nodes} leases=${c?.leases} pods=${c?.pods}`,
+        // The time the scenario's lease times are relative to: `audit --now <it>` judges the cluster as seeded.
+        ...(sim.seeded ? [`seeded-at=${new Date(sim.seeded.nowMs).toISOString()}`] : []),
         flags.kubeconfigOut
           ? `kubeconfig=${flags.kubeconfigOut}`
           : 'no kubeconfig written (use --kubeconfig-out)',

@@ -1,14 +1,12 @@
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../shared/errors.ts';
 import type { ClusterTarget } from '../shared/fleet/cluster-target.ts';
-import { type ConnectFailure, connectAll } from '../shared/fleet/connect-all.ts';
-import { registryFromFile } from '../shared/fleet/registry-source.ts';
+import type { ConnectFailure } from '../shared/fleet/connect-all.ts';
 import { withContext } from '../shared/kube/connect.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../shared/kube/kube-client.ts';
 import { loadKubeconfig } from './kubeconfig-files.ts';
 import type { LiveBoardOptions } from './live-progress.ts';
 import { connectTimeoutSeconds } from './options.ts';
-import { setupConnector } from './setup-progress.ts';
 
 /**
  * The clusters a command addresses: the named contexts of the kubeconfig kubectl would use (merged from
@@ -67,6 +65,12 @@ async function registryTargets(
   if (context.kubeconfig || context.contexts.length > 0 || context.allContexts) {
     throw new ConfigError('--clusters cannot be combined with --kubeconfig, --context or --all-contexts');
   }
+  // Loaded here: a kubeconfig run never needs the registry's schemas or the AWS set-up.
+  const [{ registryFromFile }, { setupConnector }, { connectAll }] = await Promise.all([
+    import('../shared/fleet/registry-source.ts'),
+    import('./setup-progress.ts'),
+    import('../shared/fleet/connect-all.ts'),
+  ]);
   const registry = registryFromFile(file, '--clusters ');
   const { connector, clear } = setupConnector(registry.clusters, display);
   try {

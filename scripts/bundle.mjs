@@ -63,6 +63,48 @@ export const clientNodeSubset = {
 };
 
 /**
+ * What client-node imports for kubeconfigs that few have — a proxy (socks-proxy-agent with socks and
+ * ip-address, hpagent) or an OIDC, Azure or GCP auth provider (openid-client, jsonpath-plus) — and uses only
+ * inside the functions that serve them. Each is replaced, for client-node, by a module exporting the names
+ * it uses, which loads the real package on the first call: bundled as before, but evaluated only by the
+ * runs that need it, not at every start-up (~30 ms of a CLI start on a 2-core machine). A name client-node
+ * starts to use and that is not listed fails the build ("No matching export").
+ */
+const LAZY_CLIENT_NODE_IMPORTS = {
+  'socks-proxy-agent': { classes: ['SocksProxyAgent'] },
+  hpagent: { classes: ['HttpProxyAgent', 'HttpsProxyAgent'] },
+  'openid-client': { functions: ['discovery', 'refreshTokenGrant'] },
+  'jsonpath-plus': { functions: ['JSONPath'] },
+};
+
+export const lazyClientNodeImports = {
+  name: 'lazy-client-node-imports',
+  setup(b) {
+    const names = Object.keys(LAZY_CLIENT_NODE_IMPORTS);
+    b.onResolve({ filter: /^[a-z@][\w@/.-]*$/ }, (args) =>
+      names.includes(args.path) && args.importer.includes('/@kubernetes/client-node/')
+        ? { path: args.path, namespace: 'lazy-client-node-import' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-client-node-import' }, (args) => {
+      const { classes = [], functions = [] } = LAZY_CLIENT_NODE_IMPORTS[args.path];
+      // A class whose constructor returns the real instance, a function that forwards the call.
+      const lines = [
+        `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        ...classes.map(
+          (n) => `export class ${n} { constructor(...args) { return new (load().${n})(...args); } }`,
+        ),
+        ...functions.map(
+          (n) =>
+            `export function ${n}(...args) { return new.target ? new (load().${n})(...args) : load().${n}(...args); }`,
+        ),
+      ];
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: ROOT };
+    });
+  },
+};
+
+/**
  * node:http and node:https reached through require(), not `import`: for an imported built-in, Node builds an
  * ES module facade that reads every export, and on Node 24 that runs the lazy getters of node:http, which load
  * undici (~18 ms of every cold start, for a fetch nothing here uses). The module is the same object either way.
@@ -122,7 +164,7 @@ export async function bundleCli(outdir = 'dist') {
     sourcemap: true,
     metafile: true,
     banner: { js: REQUIRE_BANNER },
-    plugins: [clientNodeSubset],
+    plugins: [lazyClientNodeImports, clientNodeSubset],
     logLevel: 'warning',
   });
 }

@@ -1,7 +1,7 @@
 // (f) The audit's floor: the least a process can do to read what `lease-reaper audit` reads. It loads the
 // kubeconfig itself (YAML or JSON, the current context's server, CA and token, as the audit's does), then
 // lists, concurrently and in the same representation as the audit — leases as JSON, Nodes and unfinished
-// Pods as PartialObjectMetadataList, 500 per page — with node:https and a keep-alive agent, JSON.parse on
+// Pods as PartialObjectMetadataList, in the audit's page sizes (leases and Pods 500, Nodes 200) — with node:https and a keep-alive agent, JSON.parse on
 // every page, keeping only names, and prints the counts. Whole process timed by the runner, start-up included.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -51,12 +51,12 @@ function get(url: string, accept: string): Promise<string> {
   });
 }
 
-async function names(path: string, accept: string, query = ''): Promise<number> {
+async function names(path: string, accept: string, limit: number, query = ''): Promise<number> {
   let count = 0;
   let cont = '';
   do {
     const page = await get(
-      `${cluster?.server}${path}?limit=500${query}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+      `${cluster?.server}${path}?limit=${limit}${query}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
       accept,
     );
     const body = JSON.parse(page) as {
@@ -70,11 +70,12 @@ async function names(path: string, accept: string, query = ''): Promise<number> 
 }
 
 const [leases, nodes, pods] = await Promise.all([
-  names('/apis/coordination.k8s.io/v1/leases', 'application/json'),
-  names('/api/v1/nodes', metadataAccept),
+  names('/apis/coordination.k8s.io/v1/leases', 'application/json', 500),
+  names('/api/v1/nodes', metadataAccept, 200),
   names(
     '/api/v1/pods',
     metadataAccept,
+    500,
     `&fieldSelector=${encodeURIComponent('status.phase!=Succeeded,status.phase!=Failed')}`,
   ),
 ]);

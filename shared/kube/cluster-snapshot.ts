@@ -22,10 +22,11 @@ export interface SnapshotOptions {
   /** Leases and Pods per page (default 500, as client-go's pager). */
   pageSize?: number;
   /**
-   * Nodes per page (default 100). They come as metadata, but real ones still carry managedFields, labels
-   * and annotations: ~4 KB each for an EKS Node, five times a lease. A page of 100 parses into few enough
-   * objects to die in V8's young generation; a page of 500 (~2 MB of JSON) is promoted to the old one, and
-   * a 100k-node audit then peaks tens of MB higher (bench/README.md).
+   * Nodes per page (default 200). They come as metadata, but real ones still carry managedFields, labels
+   * and annotations: ~4 KB each for an EKS Node, five times a lease. A page of 200 (~0.8 MB of JSON) parses
+   * into few enough objects to die mostly in V8's young generation; pages of 500 (2 MB) are promoted to the
+   * old one and a 100k-node audit peaks up to ~30 MB higher, pages of 100 cost twice the requests
+   * (bench/README.md).
    */
   nodePageSize?: number;
   /** How many times the snapshot (or a list of it) may start over after a continue token expired (410). */
@@ -178,7 +179,7 @@ async function readWhole(client: KubeClient, options: SnapshotOptions, onPage: O
   const nodeList = settle(
     listAll(client, '/api/v1/nodes', 'nodes', toNodeRecord, {
       metadataOnly: true,
-      pageSize: options.nodePageSize ?? 100,
+      pageSize: options.nodePageSize ?? 200,
       signal,
       onPage,
       ...restartsAllowed,
@@ -218,7 +219,7 @@ async function readJudged(
   const { signal, settle } = siblingLists();
   const judge = new HeartbeatJudge(judging.policy);
   const room = new Room(signal);
-  const nodePageSize = options.nodePageSize ?? 100;
+  const nodePageSize = options.nodePageSize ?? 200;
   const maxWaiting = 2 * Math.max(pageSize, nodePageSize);
   const leases: LeaseRecord[] = [];
 

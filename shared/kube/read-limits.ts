@@ -21,16 +21,16 @@ const MiB = 1024 * 1024;
 
 /**
  * Sized for real clusters with room to spare: a 500-item page of full EKS Nodes is ~9 MB (lease-reaper
- * asks for metadata only, ~2 MB, and 100 Nodes a page); a 100,000-node cluster lists ~100k node leases in
- * 200 pages and 100k Nodes in 1,000; a list of endless short pages ends after 2,000 requests. A response is held whole only up to 64 MiB. The item cap bounds what one list keeps: a
+ * asks for metadata only, ~2 MB, and 200 Nodes a page); a 100,000-node cluster lists ~100k node leases in
+ * 200 pages and 100k Nodes in 500; a list of endless short pages ends after 1,000 requests. A response is held whole only up to 64 MiB. The item cap bounds what one list keeps: a
  * lease record costs ~0.45 KB (400k of them peak at ~250 MB RSS), a Pod or Node record less. Raise it
  * for a cluster with more than 400,000 unfinished Pods.
  */
 export const defaultReadLimits: Readonly<ReadLimits> = Object.freeze({
   maxResponseBytes: 64 * MiB,
   maxDecodedBytes: 64 * MiB,
-  // 200,000 Nodes in pages of 100 take 2,000 pages; 400,000 Pods or leases in pages of 500, 800.
-  maxListPages: 2_000,
+  // 200,000 Nodes in pages of 200 take 1,000 pages; 400,000 Pods or leases in pages of 500, 800.
+  maxListPages: 1_000,
   maxListItems: 400_000,
 });
 

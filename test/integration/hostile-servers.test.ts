@@ -64,7 +64,7 @@ const cases: {
   {
     kind: 'endless-pages',
     errorKind: 'limit',
-    message: /list exceeded 2000 pages \(limit maxListPages\) while trying to list leases/,
+    message: /list exceeded 1000 pages \(limit maxListPages\) while trying to list leases/,
     maxWallMs: 60_000,
   },
   {

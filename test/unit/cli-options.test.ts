@@ -4,11 +4,13 @@ import {
   concurrency,
   count,
   isoTime,
+  MAX_THRESHOLD_SECONDS,
   MAX_TIMEOUT_SECONDS,
   port,
   thresholdSeconds,
   timeoutSeconds,
 } from '../../cli/options.ts';
+import { MAX_DURATION_SECONDS } from '../../shared/reap/reap-policy.ts';
 
 /** The message the parser rejects `value` with. */
 function rejection(parse: (value: string) => unknown, value: string): string {
@@ -103,6 +105,10 @@ describe('numeric flags', () => {
     expect(MAX_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
     expect((MAX_TIMEOUT_SECONDS + 1) * 1000).toBeGreaterThan(2 ** 31 - 1);
     expect(() => AbortSignal.timeout(MAX_TIMEOUT_SECONDS * 1000)).not.toThrow();
+  });
+
+  it('takes thresholds up to the longest duration a reap policy may set', () => {
+    expect(MAX_THRESHOLD_SECONDS).toBe(MAX_DURATION_SECONDS);
   });
 });
 
