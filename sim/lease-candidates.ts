@@ -1,9 +1,9 @@
 import { type KubeObject, microTime, rfc3339 } from './kube-object.ts';
 import {
+  coordinatedStrategyErrors,
   coordinationInvalid,
   type FieldError,
   invalidErr,
-  isQualifiedName,
   maxLenError,
   regexError,
   validateMetaCommon,
@@ -184,19 +184,7 @@ function validateSpec(spec: Record<string, unknown>): FieldError[] {
         detail: "must be specified when `strategy` is 'OldestEmulationVersion'",
       });
     }
-    // ValidateCoordinatedLeaseStrategy is handed spec.strategy and adds .strategy again, as for Leases.
-    const parts = strategy.split('/');
-    if (parts.length === 1 && strategy !== 'OldestEmulationVersion') {
-      errs.push({
-        type: 'NotSupported',
-        field: 'spec.strategy.strategy',
-        value: q(strategy),
-        detail: 'supported values: "OldestEmulationVersion"',
-      });
-    } else if (parts.length > 1) {
-      for (const m of isQualifiedName(strategy))
-        errs.push(invalidErr('spec.strategy.strategy', q(strategy), m));
-    }
+    errs.push(...coordinatedStrategyErrors(strategy));
   }
   return errs;
 }

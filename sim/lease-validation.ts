@@ -293,6 +293,28 @@ export function validateMetaCommon(meta: KubeObject['metadata']): FieldError[] {
 
 // --- pkg/apis/coordination/validation/validation.go ---
 
+/**
+ * ValidateCoordinatedLeaseStrategy (pkg/apis/coordination/validation/validation.go), for Leases and
+ * LeaseCandidates alike: a bare name must be a Kubernetes-defined strategy, a prefixed one a qualified name.
+ * It is handed `spec.strategy` and adds `.strategy` again, so the field path is doubled, as a real server's.
+ */
+export function coordinatedStrategyErrors(strategy: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const parts = strategy.split('/');
+  if (parts.length === 1 && strategy !== 'OldestEmulationVersion') {
+    errs.push({
+      type: 'NotSupported',
+      field: 'spec.strategy.strategy',
+      value: q(strategy),
+      detail: 'supported values: "OldestEmulationVersion"',
+    });
+  } else if (parts.length > 1) {
+    for (const m of isQualifiedName(strategy))
+      errs.push(invalidErr('spec.strategy.strategy', q(strategy), m));
+  }
+  return errs;
+}
+
 function validateLeaseSpec(spec: Record<string, unknown>): FieldError[] {
   const errs: FieldError[] = [];
   const duration = spec.leaseDurationSeconds;
@@ -304,21 +326,7 @@ function validateLeaseSpec(spec: Record<string, unknown>): FieldError[] {
     errs.push(invalidErr('spec.leaseTransitions', String(transitions), 'must be greater than or equal to 0'));
   }
   const strategy = spec.strategy;
-  if (typeof strategy === 'string') {
-    // ValidateCoordinatedLeaseStrategy: a bare name must be a Kubernetes-defined one.
-    const parts = strategy.split('/');
-    if (parts.length === 1 && strategy !== 'OldestEmulationVersion') {
-      errs.push({
-        type: 'NotSupported',
-        field: 'spec.strategy.strategy',
-        value: q(strategy),
-        detail: 'supported values: "OldestEmulationVersion"',
-      });
-    } else if (parts.length > 1) {
-      for (const m of isQualifiedName(strategy))
-        errs.push(invalidErr('spec.strategy.strategy', q(strategy), m));
-    }
-  }
+  if (typeof strategy === 'string') errs.push(...coordinatedStrategyErrors(strategy));
   const preferred = spec.preferredHolder;
   if (
     typeof preferred === 'string' &&
