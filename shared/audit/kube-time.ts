@@ -111,6 +111,111 @@ function fractionMs(s: string): number {
   return len === 22 ? ms * 100 : len === 23 ? ms * 10 : ms;
 }
 
+/**
+ * A span of time, [fromMs, toMs] in whole epoch ms, as the two MicroTimes in the canonical layout that
+ * bound it: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, the fixed-width UTC form the apiserver writes every MicroTime
+ * in (metav1.MicroTime marshals with RFC3339Micro in UTC). Strings of that layout order as the times they
+ * say, so a renewTime can be placed in the span with two string comparisons — done natively, where
+ * reading it digit by digit costs a few ns per character — and then only the positions the bounds leave
+ * open are checked (`isCanonicalMicroTimeIn`).
+ */
+export interface MicroTimeSpan {
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** fromMs to the millisecond, then `000Z`: every canonical time of that millisecond or later is >= it. */
+  readonly low: string;
+  /** toMs to the millisecond, then `999Z`: every canonical time of that millisecond or earlier is <= it. */
+  readonly high: string;
+  /**
+   * The first position after the first one where `low` and `high` differ. A string between them shares
+   * their common prefix, and its character where they first differ lies between theirs, so it is a valid
+   * one; from `open` on, anything could be there.
+   */
+  readonly open: number;
+}
+
+/** The length of the canonical MicroTime layout. */
+const CANONICAL_LENGTH = 27;
+
+/**
+ * The span's bounds; undefined when the fast check cannot serve it: bounds that are not whole ms, that
+ * fall outside years 0000–9999 or on two different days (only a span crossing midnight: then the date
+ * itself would be open, and such spans are left to the parser), or an empty span.
+ */
+export function microTimeSpan(fromMs: number, toMs: number): MicroTimeSpan | undefined {
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs > toMs) return undefined;
+  const from = isoMs(fromMs);
+  const to = isoMs(toMs);
+  if (from === undefined || to === undefined || from.slice(0, 11) !== to.slice(0, 11)) return undefined;
+  const low = flat(`${from}000Z`);
+  const high = flat(`${to}999Z`);
+  let differ = 11;
+  while (low.charCodeAt(differ) === high.charCodeAt(differ)) differ++;
+  return { fromMs, toMs, low, high, open: differ + 1 };
+}
+
+/**
+ * The same text as one flat string. Concatenation builds a rope, and V8 compares a rope through a slower
+ * path on every comparison: flat bounds make each comparison with them a few times cheaper.
+ */
+function flat(text: string): string {
+  return String.fromCharCode(...Array.from(text, (c) => c.charCodeAt(0)));
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.sss` of a time in years 0000–9999; undefined outside them. */
+function isoMs(ms: number): string | undefined {
+  const iso = new Date(ms).toISOString();
+  return iso.length === 24 ? iso.slice(0, 23) : undefined;
+}
+
+/**
+ * True when `value` is a MicroTime in the canonical layout and `parseKubeTime` reads it to a time in
+ * `span`; false otherwise — including for every other layout parseKubeTime reads, which the caller then
+ * parses. As strict as the parser: a string between the bounds has their valid date (both bounds fall on
+ * one day) and is checked at every position they leave open, so `…T23:60:…` or a letter in the fraction
+ * is never taken for a time.
+ */
+export function isCanonicalMicroTimeIn(value: unknown, span: MicroTimeSpan): boolean {
+  return (
+    typeof value === 'string' &&
+    value.length === CANONICAL_LENGTH &&
+    value >= span.low &&
+    value <= span.high &&
+    hasCanonicalTail(value, span.open)
+  );
+}
+
+/**
+ * Whether `s` (27 characters) has the canonical layout's characters from position `open` on: digits, the
+ * tens of minutes and seconds up to 5, the separators and a final `Z`. (An hour past 23 cannot lie between
+ * two valid bounds: with a first digit 2 the second is at most the upper bound's.) Read character by
+ * character (about 20 machine instructions each in V8), without a branch on each: every term below is
+ * negative exactly when its character is not allowed, so `bad` ends negative when any is.
+ */
+function hasCanonicalTail(s: string, open: number): boolean {
+  let bad = 0;
+  if (open <= 12) bad |= within(s.charCodeAt(12), 48, 57);
+  if (open <= 13) bad |= within(s.charCodeAt(13), 58 /* : */, 58);
+  if (open <= 14) bad |= within(s.charCodeAt(14), 48 /* 0 */, 53 /* 5 */);
+  if (open <= 15) bad |= within(s.charCodeAt(15), 48, 57 /* 9 */);
+  if (open <= 16) bad |= within(s.charCodeAt(16), 58, 58);
+  if (open <= 17) bad |= within(s.charCodeAt(17), 48, 53);
+  if (open <= 18) bad |= within(s.charCodeAt(18), 48, 57);
+  if (open <= 19) bad |= within(s.charCodeAt(19), 46 /* . */, 46);
+  if (open <= 20) bad |= within(s.charCodeAt(20), 48, 57);
+  if (open <= 21) bad |= within(s.charCodeAt(21), 48, 57);
+  if (open <= 22) bad |= within(s.charCodeAt(22), 48, 57);
+  if (open <= 23) bad |= within(s.charCodeAt(23), 48, 57);
+  // The bounds differ by position 23 at the latest (their microseconds are 000 and 999): these are open.
+  bad |= within(s.charCodeAt(24), 48, 57) | within(s.charCodeAt(25), 48, 57);
+  return (bad | within(s.charCodeAt(26), 90 /* Z */, 90)) >= 0;
+}
+
+/** Non-negative when the character code `c` is in [lowest, highest]; negative otherwise. */
+function within(c: number, lowest: number, highest: number): number {
+  return (c - lowest) | (highest - c);
+}
+
 // The last date `daysSinceEpoch` computed. A snapshot's times nearly all fall on one or two days, so this
 // one-entry memo saves the calendar arithmetic for nearly every lease; it holds only what a pure function
 // returned for its key, so it never changes a result.

@@ -38,15 +38,28 @@ export function leaseTiming(lease: LeaseRecord, nowMs: number, policy: AuditPoli
  * second), where most leases produce no finding and need no LeaseTiming at all.
  */
 export function wellFormedRenewMs(lease: LeaseRecord, nowMs: number, policy: AuditPolicy): number {
-  const d = lease.leaseDurationSeconds;
   const renewMs = parseKubeTime(lease.renewTime);
   if (
     renewMs !== undefined &&
+    renewMs - nowMs <= policy.clockSkewMarginSeconds * 1000 &&
+    hasWellFormedSpec(lease, policy)
+  ) {
+    return renewMs;
+  }
+  return Number.NaN;
+}
+
+/**
+ * Everything `wellFormedRenewMs` checks but renewTime: leaseDurationSeconds, acquireTime, leaseTransitions
+ * and holderIdentity. True means leaseDurationSeconds is a number (`durationOf` reads it).
+ */
+export function hasWellFormedSpec(lease: LeaseRecord, policy: AuditPolicy): boolean {
+  const d = lease.leaseDurationSeconds;
+  return (
     typeof d === 'number' &&
     Number.isInteger(d) &&
     d > 0 &&
     d <= policy.maxLeaseDurationSeconds &&
-    renewMs - nowMs <= policy.clockSkewMarginSeconds * 1000 &&
     (lease.acquireTime === undefined ||
       lease.acquireTime === null ||
       parseKubeTime(lease.acquireTime) !== undefined) &&
@@ -58,10 +71,7 @@ export function wellFormedRenewMs(lease: LeaseRecord, nowMs: number, policy: Aud
     (lease.holderIdentity === undefined ||
       lease.holderIdentity === null ||
       typeof lease.holderIdentity === 'string')
-  ) {
-    return renewMs;
-  }
-  return Number.NaN;
+  );
 }
 
 /** leaseDurationSeconds as a number (NaN when it is not one): meaningful once `wellFormedRenewMs` passed. */

@@ -1,7 +1,8 @@
 import type { LeaseRecord, NodeRecord, OwnerRef } from '../../kube/records.ts';
 import type { AuditPolicy } from '../audit-policy.ts';
 import type { Finding } from '../findings.ts';
-import { durationOf, holderOf, type LeaseTiming, wellFormedRenewMs } from '../lease-shape.ts';
+import { isCanonicalMicroTimeIn, type MicroTimeSpan, microTimeSpan, parseKubeTime } from '../kube-time.ts';
+import { durationOf, hasWellFormedSpec, holderOf, type LeaseTiming } from '../lease-shape.ts';
 import { ageSeconds, describeAge, factsOf } from './facts.ts';
 
 /**
@@ -122,12 +123,74 @@ export function isQuietHeartbeat(
   nowMs: number,
   policy: AuditPolicy,
 ): boolean {
-  const renewMs = wellFormedRenewMs(lease, nowMs, policy);
-  if (Number.isNaN(renewMs) || !isKubeletShaped(lease)) return false;
-  const owner = nodeOwner(lease);
-  if (owner && owner.uid !== node.uid) return false;
-  return !isStaleRenewal(renewMs, durationOf(lease), nowMs, policy);
+  if (!isOwnKubeletLease(lease, node) || !hasWellFormedSpec(lease, policy)) return false;
+  const skewSeconds = policy.clockSkewMarginSeconds;
+  const allowedSeconds = Math.max(durationOf(lease), policy.nodeGracePeriodSeconds) + skewSeconds;
+  // A renewTime in the layout the apiserver writes, inside the fresh span, settles it without a parse
+  // (about half the cost of this check); any other renewTime is parsed and judged as `wellFormedRenewMs`
+  // and `isStaleRenewal` would.
+  const span = freshSpan(nowMs, allowedSeconds, skewSeconds);
+  if (span !== undefined && isCanonicalMicroTimeIn(lease.renewTime, span)) return true;
+  const renewMs = parseKubeTime(lease.renewTime);
+  return (
+    renewMs !== undefined &&
+    renewMs - nowMs <= skewSeconds * 1000 &&
+    !isStaleRenewal(renewMs, durationOf(lease), nowMs, policy)
+  );
 }
+
+/**
+ * `isKubeletShaped(lease)` and owned by `node` if by anyone, in one walk of the owners: a kubelet-shaped
+ * lease has only Node owners, so its Node owner is the first.
+ */
+function isOwnKubeletLease(lease: LeaseRecord, node: NodeRecord): boolean {
+  const holder = lease.holderIdentity;
+  if (typeof holder === 'string' && holder !== '' && holder !== lease.name) return false;
+  const owners = lease.ownerReferences;
+  for (let i = 0; i < owners.length; i++) if ((owners[i] as OwnerRef).kind !== 'Node') return false;
+  return owners.length === 0 || (owners[0] as OwnerRef).uid === node.uid;
+}
+
+/**
+ * The span of renewTimes that are neither in the future (beyond the skew margin) nor stale, for a lease
+ * allowed `allowedSeconds`: [nowMs - allowed, nowMs + skew]. Undefined unless every bound is a whole
+ * number of ms, where `renewMs` inside the span is exactly `!isStaleRenewal` and the skew check.
+ */
+function freshSpan(nowMs: number, allowedSeconds: number, skewSeconds: number): MicroTimeSpan | undefined {
+  // An audit asks with one nowMs and policy, and nearly always with one lease duration (a cluster's
+  // kubelets share one): the last answer serves almost every lease. Node pools with different durations
+  // take the per-duration memo, so leases of mixed durations do not rebuild the bounds one after another.
+  if (allowedSeconds === lastAllowedSeconds && nowMs === spansNowMs && skewSeconds === spansSkewSeconds)
+    return lastSpan;
+  if (nowMs !== spansNowMs || skewSeconds !== spansSkewSeconds) {
+    spans.clear();
+    spansNowMs = nowMs;
+    spansSkewSeconds = skewSeconds;
+  }
+  let known = spans.get(allowedSeconds);
+  if (known === undefined) {
+    const allowedMs = allowedSeconds * 1000;
+    const skewMs = skewSeconds * 1000;
+    known =
+      (Number.isSafeInteger(nowMs) &&
+        Number.isSafeInteger(allowedMs) &&
+        Number.isSafeInteger(skewMs) &&
+        microTimeSpan(nowMs - allowedMs, nowMs + skewMs)) ||
+      null;
+    if (spans.size < 64) spans.set(allowedSeconds, known);
+  }
+  lastAllowedSeconds = allowedSeconds;
+  lastSpan = known ?? undefined;
+  return lastSpan;
+}
+
+// The memo of `freshSpan`: answers of a pure function for the current nowMs and skew (null: no span), so
+// it never changes one.
+const spans = new Map<number, MicroTimeSpan | null>();
+let spansNowMs = Number.NaN;
+let spansSkewSeconds = Number.NaN;
+let lastAllowedSeconds = Number.NaN;
+let lastSpan: MicroTimeSpan | undefined;
 
 export function nodeWithoutLeaseFinding(node: NodeRecord, nowMs: number): Finding {
   const created = node.creationTimestamp ? Date.parse(node.creationTimestamp) : Number.NaN;
