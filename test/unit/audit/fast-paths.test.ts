@@ -1,7 +1,7 @@
 /**
- * The audit's fast paths against the general paths they stand in for, on arbitrary inputs: the in-pass
- * node join against `joinByName`, the allocation-free healthy-heartbeat check against the rules that build
- * findings, the positional UTC parser against the strict pattern, and a whole audit of ordered lists (the
+ * The audit's fast paths against the general paths they stand in for, on arbitrary inputs (the streaming
+ * node join has its own, heartbeat-judge.test.ts): the allocation-free healthy-heartbeat check against the
+ * rules that build findings, the positional UTC parser against the strict pattern, and a whole audit of ordered lists (the
  * fast walk) against the same cluster out of order (the general join).
  */
 import fc from 'fast-check';
@@ -10,7 +10,6 @@ import { type AuditInput, audit } from '../../../shared/audit/audit.ts';
 import { type AuditPolicy, defaultAuditPolicy } from '../../../shared/audit/audit-policy.ts';
 import { parseKubeTime, parseRfc3339 } from '../../../shared/audit/kube-time.ts';
 import { leaseTiming } from '../../../shared/audit/lease-shape.ts';
-import { joinByName, OrderedJoin } from '../../../shared/audit/name-join.ts';
 import {
   isKubeletShaped,
   isQuietHeartbeat,
@@ -21,78 +20,6 @@ import type { LeaseRecord, NodeRecord } from '../../../shared/kube/records.ts';
 import { DAY, leaderLease, microTime, NOW, node, nodeLease, SECOND } from './builders.ts';
 
 const RUNS = 1000;
-
-type Item = { name: string; side: string };
-type Visited = [string | undefined, string | undefined];
-
-const names = fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 8 });
-const sortedUnique = names.map((n) => [...new Set(n)].sort());
-const items = (list: string[], side: string): Item[] => list.map((name) => ({ name, side }));
-
-function generalJoin(left: Item[], right: Item[]): Visited[] {
-  const seen: Visited[] = [];
-  joinByName(left, right, (a, b) => seen.push([a?.name, b?.name]));
-  return seen;
-}
-
-/** Feeds `left` to an OrderedJoin at list indexes `start + i` (or with a gap after the first item). */
-function orderedJoin(left: Item[], right: Item[], gap: boolean): { inOrder: boolean; seen: Visited[] } {
-  const seen: Visited[] = [];
-  const join = new OrderedJoin<Item, Item>(right, (a, b) => seen.push([a?.name, b?.name]));
-  for (const [i, item] of left.entries()) join.add(item, 3 + i + (gap && i > 0 ? 1 : 0));
-  return { inOrder: join.finish(), seen };
-}
-
-describe('OrderedJoin (the in-pass node join)', () => {
-  it('visits exactly what joinByName visits whenever it keeps its order', () => {
-    fc.assert(
-      fc.property(names, names, fc.boolean(), (left, right, gap) => {
-        // Prepare
-        const l = items(left, 'lease');
-        const r = items(right, 'node');
-
-        // Act
-        const fast = orderedJoin(l, r, gap);
-
-        // Assess
-        if (fast.inOrder) expect(fast.seen).toEqual(generalJoin(l, r));
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('keeps its order for lists as the API returns them: name-ordered, unique, one contiguous run', () => {
-    fc.assert(
-      fc.property(sortedUnique, sortedUnique, (left, right) => {
-        // Prepare
-        const l = items(left, 'lease');
-        const r = items(right, 'node');
-
-        // Act
-        const fast = orderedJoin(l, r, false);
-
-        // Assess
-        expect(fast.inOrder).toBe(true);
-        expect(fast.seen).toEqual(generalJoin(l, r));
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it.each<[string, string[], string[], boolean]>([
-    ['leases out of order', ['b', 'a'], ['a', 'b'], false],
-    ['a duplicate lease name', ['a', 'a'], ['a'], false],
-    ['Nodes out of order', ['b', 'c'], ['c', 'b'], false],
-    ['a duplicate Node name', ['a'], ['a', 'a'], false],
-    ['node leases that are not one run', ['a', 'b'], ['a', 'b'], true],
-  ])('gives up on %s', (_what, left, right, gap) => {
-    // Act
-    const fast = orderedJoin(items(left, 'lease'), items(right, 'node'), gap);
-
-    // Assess
-    expect(fast.inOrder).toBe(false);
-  });
-});
 
 const NODE = 'ip-10-0-3-17.ec2.internal';
 
