@@ -64,27 +64,16 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     systemLeader: 0,
     leader: 0,
   };
-  // Node leases are judged next to their Nodes (heartbeat-judge.ts): here, in the same pass, unless the
-  // snapshot judged them already as it was listed. Node leases come in one run of the list (one namespace);
-  // each run goes to the judge in one piece.
+  // Node leases are judged next to their Nodes (heartbeat-judge.ts) — here, unless the snapshot judged them
+  // already as it was listed — and the rest are judged below.
   const judge = input.heartbeats ? undefined : new HeartbeatJudge(policy);
-  judge?.addNodes(input.nodes, nowMs);
-  let runStart = -1;
+  const leases = judge ? judgeNodeLeases(judge, input, nowMs) : input.leases;
 
-  const all = input.leases;
-  for (let i = 0; i < all.length; i++) {
-    const lease = all[i] as LeaseRecord;
+  for (let i = 0; i < leases.length; i++) {
+    const lease = leases[i] as LeaseRecord;
     const kind = leaseKind(lease);
-    if (kind === 'nodeHeartbeat') {
-      if (!judge)
-        throw new Error(`audit: node lease ${lease.name} in a snapshot whose node leases were judged`);
-      if (runStart < 0) runStart = i;
-      continue;
-    }
-    if (runStart >= 0) {
-      judge?.addLeases(all, nowMs, runStart, i);
-      runStart = -1;
-    }
+    if (kind === 'nodeHeartbeat')
+      throw new Error(`audit: node lease ${lease.name} in a snapshot whose node leases were judged`);
     byKind[kind]++;
     const timing = leaseTiming(lease, nowMs, policy);
     if (!timing) {
@@ -105,7 +94,7 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
     if (finding) findings.push(finding);
   }
 
-  const heartbeats = input.heartbeats ?? judgeWhole(judge as HeartbeatJudge, input, runStart, nowMs, policy);
+  const heartbeats = input.heartbeats ?? judgeWhole(judge as HeartbeatJudge, input, nowMs, policy);
   byKind.nodeHeartbeat = heartbeats.nodeLeases;
   for (const f of heartbeats.findings) findings.push(f);
   findings.push(...duplicateHostnameFindings(liveIdentities, nowMs));
@@ -113,12 +102,11 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
 
   const counted = Object.fromEntries(findingTypes.map((t) => [t, 0])) as Record<FindingType, number>;
   for (const f of findings) counted[f.type]++;
-  const otherLeases = input.heartbeats ? input.leases.length : input.leases.length - heartbeats.nodeLeases;
   return {
     cluster: input.cluster,
     nowMs,
     counts: {
-      leases: otherLeases + heartbeats.nodeLeases,
+      leases: leases.length + heartbeats.nodeLeases,
       nodes: heartbeats.nodes,
       pods: input.pods?.length,
       byKind,
@@ -130,17 +118,27 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
 }
 
 /**
- * Ends the judge fed during the pass (the last run of node leases is still to give it). Should the lists
+ * Ends the judge fed with the whole snapshot. Should the lists
  * prove out of name order, the judge has stopped, and the node leases and Nodes are joined whole instead.
  */
+/** Gives the judge the Nodes and the node leases of `input`; returns the other leases, in order. */
+function judgeNodeLeases(judge: HeartbeatJudge, input: AuditInput, nowMs: number): LeaseRecord[] {
+  judge.addNodes(input.nodes, nowMs);
+  const others: LeaseRecord[] = [];
+  // A few hundred leases at a time, as the lists give them, so the judge reads each lease while the split
+  // still has it in the CPU's cache.
+  const all = input.leases;
+  for (let from = 0; from < all.length; from += 256)
+    judge.takeLeasePage(all, nowMs, others, from, Math.min(from + 256, all.length));
+  return others;
+}
+
 function judgeWhole(
   judge: HeartbeatJudge,
   input: AuditInput,
-  runStart: number,
   nowMs: number,
   policy: AuditPolicy,
 ): HeartbeatJudgement {
-  if (runStart >= 0) judge.addLeases(input.leases, nowMs, runStart);
   judge.endLeases();
   judge.endNodes();
   if (judge.inOrder) return judge.result();

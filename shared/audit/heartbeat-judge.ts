@@ -1,6 +1,7 @@
 import type { LeaseRecord, NodeRecord } from '../kube/records.ts';
 import type { AuditPolicy } from './audit-policy.ts';
 import type { Finding, LeaseKind } from './findings.ts';
+import { NODE_LEASE_NAMESPACE } from './lease-kind.ts';
 import { leaseTiming, readLeaseShape } from './lease-shape.ts';
 import {
   isQuietHeartbeat,
@@ -27,8 +28,8 @@ export interface HeartbeatJudgement {
  * Both lists arrive in name order (etcd key order, and the watch cache's ordered store), so the two are
  * merge-joined: whichever side runs ahead waits in a queue until its partner (or a larger name) arrives
  * on the other side. The order is trusted only as far as it is checked: names must rise strictly on each
- * side (which also proves there are no duplicates); the first name that does not turns `inOrder` false
- * and the judge stops, leaving the caller to judge the lists whole (`joinByName`).
+ * side (which also proves there are no duplicates); the first name the merge takes out of order turns
+ * `inOrder` false and the judge stops, leaving the caller to judge the lists whole (`joinByName`).
  */
 export class HeartbeatJudge {
   /** False once either list broke the name order the merge relies on. */
@@ -37,21 +38,40 @@ export class HeartbeatJudge {
   private readonly nodes = new PageQueue<NodeRecord>();
   private leasesEnded = false;
   private nodesEnded = false;
-  private lastLease: string | undefined;
-  private lastNode: string | undefined;
+  /** The name judged last, on either side: the merge of two lists in strict name order rises strictly. */
+  private last: string | undefined;
   private readonly judgement: HeartbeatJudgement = { nodeLeases: 0, nodes: 0, findings: [], flagged: [] };
 
   constructor(private readonly policy: AuditPolicy) {}
 
+  /**
+   * A page of the lease list, `page[from..to)`: its node leases (those in kube-node-lease, which the list
+   * gives as one run) are judged at `nowMs`, and every other lease is appended to `others`, in order.
+   */
+  takeLeasePage(
+    page: readonly LeaseRecord[],
+    nowMs: number,
+    others: LeaseRecord[],
+    from = 0,
+    to = page.length,
+  ): void {
+    let runStart = -1;
+    for (let i = from; i < to; i++) {
+      const lease = page[i] as LeaseRecord;
+      if (lease.namespace === NODE_LEASE_NAMESPACE) {
+        if (runStart < 0) runStart = i;
+        continue;
+      }
+      if (runStart >= 0) this.addLeases(page, nowMs, runStart, i);
+      runStart = -1;
+      others.push(lease);
+    }
+    if (runStart >= 0) this.addLeases(page, nowMs, runStart, to);
+  }
+
   /** Node leases `page[from..to)`, in list order, to be judged at `nowMs`. */
   addLeases(page: readonly LeaseRecord[], nowMs: number, from = 0, to = page.length): void {
     if (!this.inOrder || from >= to) return;
-    const last = lastIfRising(page, from, to, this.lastLease);
-    if (last === null) {
-      this.outOfOrder();
-      return;
-    }
-    this.lastLease = last;
     this.judgement.nodeLeases += to - from;
     this.leases.push(page, nowMs, from, to);
     this.merge();
@@ -60,12 +80,6 @@ export class HeartbeatJudge {
   /** Nodes `page[from..to)`, in list order, to be judged at `nowMs`. */
   addNodes(page: readonly NodeRecord[], nowMs: number, from = 0, to = page.length): void {
     if (!this.inOrder || from >= to) return;
-    const last = lastIfRising(page, from, to, this.lastNode);
-    if (last === null) {
-      this.outOfOrder();
-      return;
-    }
-    this.lastNode = last;
     this.judgement.nodes += to - from;
     this.nodes.push(page, nowMs, from, to);
     this.merge();
@@ -105,32 +119,77 @@ export class HeartbeatJudge {
     this.judgement.flagged.length = 0;
   }
 
+  /**
+   * Takes the smaller head of the two queues (both, when their names are equal) until one side runs dry.
+   * The order is checked on the way: every name taken must be greater than the last one taken. Each list
+   * is taken in its own order, so this holds exactly when both lists rise strictly — checked with one
+   * comparison per step, and a matched pair is one step.
+   */
   private merge(): void {
+    if (!this.inOrder) return;
     const leases = this.leases;
     const nodes = this.nodes;
-    // Equality first: nearly every lease meets its Node, and one comparison then settles the pair.
-    while (leases.size > 0 && nodes.size > 0) {
-      const lease = leases.head as LeaseRecord;
-      const node = nodes.head as NodeRecord;
-      if (lease.name === node.name) {
-        this.judgeLease(lease, node, leases.headNowMs);
-        leases.shift();
-        nodes.shift();
-      } else if (lease.name < node.name) {
-        this.judgeLease(lease, undefined, leases.headNowMs);
-        leases.shift();
-      } else {
-        this.judgeNode(node, nodes.headNowMs);
-        nodes.shift();
+    let last = this.last;
+    let inOrder = true;
+    // A lease page and a Node page at a time, read by index: this loop runs once per node lease.
+    pages: while (leases.size > 0 && nodes.size > 0) {
+      const leasePage = leases.page;
+      const nodePage = nodes.page;
+      let l = leases.index;
+      let n = nodes.index;
+      while (l < leasePage.to && n < nodePage.to) {
+        const lease = leasePage.items[l] as LeaseRecord;
+        const node = nodePage.items[n] as NodeRecord;
+        // Equality first: nearly every lease meets its Node, and one comparison then settles the pair.
+        const leaseName = lease.name;
+        const nodeName = node.name;
+        const step = leaseName === nodeName ? PAIR : leaseName < nodeName ? LEASE : NODE;
+        const taken = step === NODE ? nodeName : leaseName;
+        if (last !== undefined && !(taken > last)) {
+          inOrder = false;
+          break pages;
+        }
+        last = taken;
+        if (step === NODE) {
+          this.judgeNode(node, nodePage.nowMs);
+          n++;
+        } else {
+          this.judgeLease(lease, step === PAIR ? node : undefined, leasePage.nowMs);
+          l++;
+          if (step === PAIR) n++;
+        }
       }
+      leases.skip(l - leases.index);
+      nodes.skip(n - nodes.index);
+    }
+    this.last = last;
+    if (!inOrder) {
+      this.outOfOrder();
+      return;
     }
     if (this.nodesEnded) {
-      for (; leases.size > 0; leases.shift())
-        this.judgeLease(leases.head as LeaseRecord, undefined, leases.headNowMs);
+      for (; leases.size > 0; leases.skip(1)) {
+        if (!this.takes(leases.head.name)) return;
+        this.judgeLease(leases.head, undefined, leases.page.nowMs);
+      }
     }
     if (this.leasesEnded) {
-      for (; nodes.size > 0; nodes.shift()) this.judgeNode(nodes.head as NodeRecord, nodes.headNowMs);
+      for (; nodes.size > 0; nodes.skip(1)) {
+        if (!this.takes(nodes.head.name)) return;
+        this.judgeNode(nodes.head, nodes.page.nowMs);
+      }
     }
+  }
+
+  /** Whether `name` comes after every name taken so far (it is then the last taken); stops the judge if not. */
+  private takes(name: string): boolean {
+    const last = this.last;
+    if (last !== undefined && !(name > last)) {
+      this.outOfOrder();
+      return false;
+    }
+    this.last = name;
+    return true;
   }
 
   private judgeLease(lease: LeaseRecord, node: NodeRecord | undefined, nowMs: number): void {
@@ -196,21 +255,10 @@ export function malformedLease(lease: LeaseRecord, kind: LeaseKind, problems: st
   };
 }
 
-/** The last name of `items[from..to)` when names rise strictly from `after` on; null when they do not. */
-function lastIfRising(
-  items: readonly { name: string }[],
-  from: number,
-  to: number,
-  after: string | undefined,
-): string | undefined | null {
-  let last = after;
-  for (let i = from; i < to; i++) {
-    const name = (items[i] as { name: string }).name;
-    if (last !== undefined && !(name > last)) return null;
-    last = name;
-  }
-  return last;
-}
+/** What the merge takes in one step: a lease and its Node, a lease alone, or a Node alone. */
+const PAIR = 0;
+const LEASE = 1;
+const NODE = 2;
 
 interface Page<T> {
   items: readonly T[];
@@ -226,7 +274,8 @@ interface Page<T> {
 class PageQueue<T> {
   private pages: (Page<T> | undefined)[] = [];
   private first = 0;
-  private index = 0;
+  /** The position of the head item in the first page. */
+  index = 0;
   size = 0;
 
   push(items: readonly T[], nowMs: number, from: number, to: number): void {
@@ -235,19 +284,23 @@ class PageQueue<T> {
     this.size += to - from;
   }
 
-  get head(): T | undefined {
-    return this.pages[this.first]?.items[this.index];
+  /** The first page; only while the queue is not empty. */
+  get page(): Page<T> {
+    return this.pages[this.first] as Page<T>;
   }
 
-  get headNowMs(): number {
-    return (this.pages[this.first] as Page<T>).nowMs;
+  /** The first item; only while the queue is not empty. */
+  get head(): T {
+    return this.page.items[this.index] as T;
   }
 
-  shift(): void {
-    const page = this.pages[this.first];
-    if (!page) return;
-    this.size--;
-    if (++this.index < page.to) return;
+  /** Drops the first `count` items, all of them in the first page. */
+  skip(count: number): void {
+    if (count === 0) return;
+    const page = this.page;
+    this.size -= count;
+    this.index += count;
+    if (this.index < page.to) return;
     this.pages[this.first++] = undefined;
     const next = this.pages[this.first];
     if (next) this.index = next.from;

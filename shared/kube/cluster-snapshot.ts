@@ -1,6 +1,5 @@
 import type { AuditPolicy } from '../audit/audit-policy.ts';
 import { HeartbeatJudge, type HeartbeatJudgement } from '../audit/heartbeat-judge.ts';
-import { NODE_LEASE_NAMESPACE } from '../audit/lease-kind.ts';
 import type { KubeClient } from './kube-client.ts';
 import { ListInterrupted, type ListResult, listAll, listExpired, streamList } from './list-all.ts';
 import {
@@ -224,20 +223,7 @@ async function readJudged(
   const leases: LeaseRecord[] = [];
 
   const takeLeases = (page: LeaseRecord[]) => {
-    const nowMs = judging.nowMs();
-    // Node leases are one run of the list (one namespace); a page may hold the start or end of it.
-    let runStart = -1;
-    for (let i = 0; i < page.length; i++) {
-      const lease = page[i] as LeaseRecord;
-      if (lease.namespace === NODE_LEASE_NAMESPACE) {
-        if (runStart < 0) runStart = i;
-        continue;
-      }
-      if (runStart >= 0) judge.addLeases(page, nowMs, runStart, i);
-      runStart = -1;
-      leases.push(lease);
-    }
-    if (runStart >= 0) judge.addLeases(page, nowMs, runStart);
+    judge.takeLeasePage(page, judging.nowMs(), leases);
     room.changed();
     return room.until(() => judge.backlog.leases <= maxWaiting || judge.ended.nodes);
   };

@@ -163,30 +163,30 @@ describe('HeartbeatJudge', () => {
 });
 
 describe('audit() with node leases judged as they were listed', () => {
-  it('reports what it reports for the same cluster listed whole', () => {
+  it('reports what it reports for the same cluster listed whole, the node leases taken from mixed pages', () => {
     fc.assert(
-      fc.property(clusterArb, (c) => {
-        // Prepare
-        const others = [leaderLease({ namespace: 'payments', name: 'web', renewAgoMs: 3 * 86_400_000 })];
+      fc.property(clusterArb, sizesArb, (c, sizes) => {
+        // Prepare: the lease list in its order — a namespace before kube-node-lease, one after.
+        const before = [leaderLease({ namespace: 'default', name: 'app', renewAgoMs: 3_000 })];
+        const after = [leaderLease({ namespace: 'payments', name: 'web', renewAgoMs: 3 * 86_400_000 })];
+        const list = [...before, ...c.leases, ...after];
         const judge = new HeartbeatJudge(policy);
-        judge.addLeases(c.leases, NOW);
+        const others: LeaseRecord[] = [];
+        for (const page of pages(list, sizes)) judge.takeLeasePage(page, NOW, others);
         judge.addNodes(c.nodes, NOW);
         judge.endLeases();
         judge.endNodes();
 
         // Act
-        const whole = audit(
-          { cluster: 'c', leases: [...c.leases, ...others], nodes: c.nodes, pods: [] },
-          NOW,
-          policy,
-        );
+        const whole = audit({ cluster: 'c', leases: list, nodes: c.nodes, pods: [] }, NOW, policy);
         const judged = audit(
           { cluster: 'c', leases: others, nodes: [], pods: [], heartbeats: judge.result() },
           NOW,
           policy,
         );
 
-        // Assess
+        // Assess: the page split kept every other lease, in order, and judged the rest as the whole audit.
+        expect(others).toEqual([...before, ...after]);
         expect(judged).toEqual(whole);
       }),
       { numRuns: 500 },
