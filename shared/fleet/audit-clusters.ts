@@ -93,6 +93,9 @@ async function auditOne(target: ClusterTarget, options: AuditRunOptions): Promis
     report?.(target.name, { ...progress });
     const kube = client;
     const snapshot = await readClusterSnapshot(kube, {
+      // LeaseCandidates where the cluster serves them, for the audit's candidate rules; callers that need
+      // no audit of them (the reaper) turn them off.
+      leaseCandidates: true,
       ...options.snapshot,
       // Each page of node leases and Nodes is judged by the API server's clock when it arrives.
       judgeHeartbeats: {

@@ -1,8 +1,10 @@
 import type { AuditPolicy } from '../audit/audit-policy.ts';
 import { HeartbeatJudge, type HeartbeatJudgement } from '../audit/heartbeat-judge.ts';
 import type { KubeClient } from './kube-client.ts';
+import { listLeaseCandidates } from './lease-candidates.ts';
 import { ListInterrupted, type ListResult, listAll, listExpired, streamList } from './list-all.ts';
 import {
+  type LeaseCandidateRecord,
   type LeaseRecord,
   type NodeRecord,
   type PodRecord,
@@ -38,6 +40,11 @@ export interface SnapshotOptions {
    * every node lease and Node is kept in `leases` and `nodes`.
    */
   judgeHeartbeats?: { policy: AuditPolicy; nowMs: () => number } | undefined;
+  /**
+   * Also list LeaseCandidates (coordinated leader election), where the cluster serves them: found by
+   * discovery (lease-candidates.ts). The audit asks for them; the reaper does not need them.
+   */
+  leaseCandidates?: boolean;
 }
 
 /** What one cluster looked like: the input of the audit. */
@@ -51,6 +58,8 @@ export interface ClusterSnapshot {
   heartbeats?: HeartbeatJudgement;
   /** Unfinished Pods, or undefined when Pods were not listed. */
   pods: PodRecord[] | undefined;
+  /** LeaseCandidates, or undefined when not asked for or not served by the cluster. */
+  leaseCandidates?: LeaseCandidateRecord[];
   /** The API server's clock from its last response, when it sent a Date header. */
   serverClock: ServerClockReading | undefined;
   stats: { requests: number; retries: number; pages: number; restarts: number; durationMs: number };
@@ -81,6 +90,12 @@ export async function readClusterSnapshot(
     totals.objects += delta.items;
     report?.({ ...totals });
   };
+  // A handful of objects, read beside the big lists.
+  const candidates = options.leaseCandidates
+    ? listLeaseCandidates(client, { namespaces: options.namespaces, pageSize: options.pageSize ?? 500 })
+    : undefined;
+  // Settled with the lists below, or on their failure: never left rejected and unobserved.
+  candidates?.catch(() => undefined);
   const maxRestarts = options.maxRestarts ?? 3;
   let restarts = 0;
   let read: Read | undefined;
@@ -98,15 +113,17 @@ export async function readClusterSnapshot(
     }
   }
   read ??= await readWhole(client, options, onPage);
+  const listed = await candidates;
   return {
     cluster: client.cluster,
     ...read.snapshot,
+    ...(listed ? { leaseCandidates: listed.items } : {}),
     serverClock: client.clock.latest,
     stats: {
       requests: client.stats.requests - before.requests,
       retries: client.stats.retries - before.retries,
       pages: totals.pages,
-      restarts: restarts + read.restarts,
+      restarts: restarts + read.restarts + (listed?.restarts ?? 0),
       durationMs: Math.round(performance.now() - started),
     },
   };

@@ -28,14 +28,16 @@ interface PolicyRule {
 /**
  * Exactly what the functions call, and nothing more (test/integration/rbac.test.ts runs them under these
  * rules and removes each in turn): leases listed, Nodes and Pods listed (a lease's Node and its holder's
- * Pod), leases deleted only by the reaper. No get — a delete's preconditions come from the list — no
- * watch, no secrets.
+ * Pod), LeaseCandidates listed by the audit (where a cluster serves them; the reaper never reads them),
+ * leases deleted only by the reaper. No get — a delete's preconditions come from the list — no watch, no
+ * secrets. Discovery (which LeaseCandidate version is served) is open to every authenticated caller
+ * (the system:discovery ClusterRole).
  */
 export function rbacRules(canDelete: boolean): PolicyRule[] {
   return [
     {
       apiGroups: ['coordination.k8s.io'],
-      resources: ['leases'],
+      resources: canDelete ? ['leases'] : ['leases', 'leasecandidates'],
       verbs: canDelete ? ['list', 'delete'] : ['list'],
     },
     { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },

@@ -127,3 +127,39 @@ export function toPodRecord(item: unknown): PodRecord {
   const m = obj(obj(item).metadata);
   return { namespace: intern(str(m.namespace)), name: str(m.name), uid: str(m.uid) };
 }
+
+/**
+ * A coordination.k8s.io LeaseCandidate (v1alpha2 in 1.32, v1beta1 from 1.33; coordinated leader election):
+ * one component instance offering to lead `leaseName` in its namespace. Spec values are kept as sent, like a
+ * Lease's: the audit decides what it can read.
+ */
+export interface LeaseCandidateRecord {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  leaseName: unknown;
+  renewTime: unknown;
+  pingTime: unknown;
+  binaryVersion: unknown;
+  emulationVersion: unknown;
+  strategy: unknown;
+}
+
+export function toLeaseCandidateRecord(item: unknown): LeaseCandidateRecord {
+  const o = obj(item);
+  const m = obj(o.metadata);
+  const s = obj(o.spec);
+  return {
+    namespace: intern(str(m.namespace)),
+    name: str(m.name),
+    uid: str(m.uid),
+    resourceVersion: str(m.resourceVersion),
+    leaseName: s.leaseName,
+    renewTime: s.renewTime,
+    pingTime: s.pingTime,
+    binaryVersion: s.binaryVersion,
+    emulationVersion: s.emulationVersion,
+    strategy: s.strategy,
+  };
+}

@@ -97,7 +97,7 @@ export async function reapClusters(
     ...(options.onClusterRead
       ? { onClusterDone: (r: ClusterResult) => options.onClusterRead?.(r.cluster, r.status === 'ok') }
       : {}),
-    snapshot: { includePods: true },
+    snapshot: { includePods: true, leaseCandidates: false },
     keepSnapshots: true,
   });
   let budget = options.policy.maxDeletionsPerRun;

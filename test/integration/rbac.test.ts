@@ -38,6 +38,9 @@ const scenario: ScenarioSpec = {
   abandonedLeases: 6,
   expiredLeases: 1,
   malformedLeases: 1,
+  // Seeding LeaseCandidates makes the cluster serve them (coordinated leader election on).
+  staleLeaseCandidates: 1,
+  coordinatedLeasesWithoutCandidate: 1,
 };
 
 /** The namespace the reap policy names; the scenario puts abandoned leases (and a live one) there. */
@@ -73,6 +76,12 @@ const USED: Permission[] = [
   { group: 'coordination.k8s.io', resource: 'leases', verb: 'delete' },
   { group: '', resource: 'nodes', verb: 'list' },
   { group: '', resource: 'pods', verb: 'list' },
+];
+
+/** Every permission the audit rules grant: the reaper's reads, and the LeaseCandidates only the audit judges. */
+const AUDIT_USED: Permission[] = [
+  ...USED.filter((p) => p.verb !== 'delete'),
+  { group: 'coordination.k8s.io', resource: 'leasecandidates', verb: 'list' },
 ];
 
 /** A simulated cluster that knows one more caller, holding exactly `rules`; returns that caller's target. */
@@ -140,18 +149,22 @@ async function reap(
 describe('the permissions the rbac manifest grants', () => {
   it('are exactly the ones listed here, each proven needed below (a new grant must be justified there)', () => {
     expect(sorted(permissionsOf(rbacRules(true)).map(label))).toEqual(sorted(USED.map(label)));
-    expect(sorted(permissionsOf(rbacRules(false)).map(label))).toEqual(
-      sorted(USED.filter((p) => p.verb !== 'delete').map(label)),
-    );
+    expect(sorted(permissionsOf(rbacRules(false)).map(label))).toEqual(sorted(AUDIT_USED.map(label)));
   });
 });
 
 describe('the audit rules are sufficient', () => {
-  it('a caller holding exactly rbacRules(false) reads the whole snapshot: leases, nodes and pods', async () => {
+  it('a caller holding exactly rbacRules(false) reads the whole snapshot: leases, nodes, pods and lease candidates', async () => {
     const { sim, token } = await clusterWithUser(rbacRules(false));
 
-    const asUser = await readClusterSnapshot(clientFor(sim, { token }));
-    const asAdmin = await readClusterSnapshot(clientFor(sim));
+    const asUser = await readClusterSnapshot(clientFor(sim, { token }), { leaseCandidates: true });
+    const asAdmin = await readClusterSnapshot(clientFor(sim), { leaseCandidates: true });
+
+    const candidates = sim.seeded?.leaseCandidates;
+    expect(asUser.leaseCandidates?.map(keyOf).sort()).toEqual(asAdmin.leaseCandidates?.map(keyOf).sort());
+    const seededCandidates = (candidates?.live.length ?? 0) + (candidates?.stale.length ?? 0);
+    expect(seededCandidates).toBeGreaterThan(0);
+    expect(asUser.leaseCandidates).toHaveLength(seededCandidates);
 
     expect(asUser.pods).toBeDefined();
     expect(snapshotKeys(asUser)).toEqual(snapshotKeys(asAdmin));
@@ -226,6 +239,21 @@ describe('the reap rules are sufficient', () => {
     // Nothing else was touched: before minus the reaped ones is what is left.
     expect(sorted(after)).toEqual(sorted([...before].filter((k) => !expected.includes(k))));
   });
+});
+
+describe('the audit rules are minimal: every permission used is needed', () => {
+  it.each(AUDIT_USED.map((p) => [label(p), p] as const))(
+    'without %s, the audit is refused',
+    async (_, removed) => {
+      const { sim, user } = await clusterWithUser(rulesWithout(rbacRules(false), removed));
+      const refusal = `cannot ${removed.verb} resource "${removed.resource}" in API group "${removed.group}"`;
+
+      const result = await auditAt(user, sim.store.clock());
+
+      expect(result).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
+      expect(result?.status === 'error' && result.error.message).toContain(refusal);
+    },
+  );
 });
 
 describe('the reap rules are minimal: every permission used is needed', () => {
