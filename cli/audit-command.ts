@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { type AuditPolicy, defaultAuditPolicy } from '../shared/audit/audit-policy.ts';
 import type { Severity } from '../shared/audit/findings.ts';
 import { ConfigError } from '../shared/errors.ts';
@@ -46,6 +46,9 @@ interface AuditFlags extends ReadLimitFlags {
   skewMargin: number;
   apiserverGcGrace: number;
   abandonedAfter: number;
+  controlPlaneLeases: readonly string[];
+  churnRecent: number;
+  namingAdvice: boolean;
   pods: boolean;
   concurrency: number;
   timeout: number;
@@ -142,6 +145,19 @@ const seconds = (flag: string, description: string, fallback: number) =>
     .argParser(thresholdSeconds)
     .default(fallback, fallback >= 120 ? `${fallback} = ${formatSeconds(fallback)}` : String(fallback));
 
+/** `--control-plane-leases`: lease names (DNS subdomains), comma-separated; '' for none. */
+function leaseNames(value: string): readonly string[] {
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const name of names) {
+    if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+      throw new InvalidArgumentError(`"${name}" is not a lease name (a DNS subdomain: a-z, 0-9, "-", ".")`);
+  }
+  return names;
+}
+
 const examples = `
 Examples:
   # Audit the current context of $KUBECONFIG (or ~/.kube/config)
@@ -157,8 +173,11 @@ Examples:
   lease-reaper audit -o jsonpath='{.summary.bySeverity.critical}'
   lease-reaper audit -n team-a -o name
 
-  # Fail a CI step on critical findings
+  # Fail a CI step on critical findings (a control plane without a leader is one)
   lease-reaper audit --context prod --fail-on critical
+
+  # Also advise on custom lease names (the Leases docs' naming advice)
+  lease-reaper audit --naming-advice -o wide
 
 Exit codes:
   0   audited; no finding at or above --fail-on
@@ -234,6 +253,29 @@ export function auditCommand(): Command {
         defaultAuditPolicy.abandonedAfterSeconds,
       ),
     )
+    .addOption(
+      new Option(
+        '--control-plane-leases <names>',
+        'kube-system leader leases whose expiry means a control plane without a leader (comma-separated; "" for none)',
+      )
+        .argParser(leaseNames)
+        .default(
+          defaultAuditPolicy.controlPlaneLeaderLeases,
+          defaultAuditPolicy.controlPlaneLeaderLeases.join(','),
+        ),
+    )
+    .addOption(
+      seconds(
+        '--churn-recent',
+        'leader churn: the current holder acquired the lease within this long',
+        defaultAuditPolicy.leaderChurnRecentSeconds,
+      ),
+    )
+    .option(
+      '--naming-advice',
+      'also report LeaseNamingAdvice (info): custom leader leases named generically, with no owner link, or sharing a name',
+      defaultAuditPolicy.leaseNamingAdvice,
+    )
     .option('--no-pods', 'do not list Pods (holders of leader leases are then not checked)')
     .option('--concurrency <n>', 'clusters audited at once (1 to 256)', concurrency, 4)
     .option(
@@ -250,6 +292,9 @@ export function auditCommand(): Command {
         clockSkewMarginSeconds: flags.skewMargin,
         apiServerGcGraceSeconds: flags.apiserverGcGrace,
         abandonedAfterSeconds: flags.abandonedAfter,
+        controlPlaneLeaderLeases: flags.controlPlaneLeases,
+        leaderChurnRecentSeconds: flags.churnRecent,
+        leaseNamingAdvice: flags.namingAdvice,
       };
       if (flags.namespace !== undefined && flags.allNamespaces === true)
         throw new ConfigError('-n/--namespace and -A/--all-namespaces cannot be combined');

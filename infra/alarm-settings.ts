@@ -18,6 +18,8 @@ export interface AlarmPlan {
   staleNodeHeartbeats: ResolvedAlarm & { scope: AlarmScope };
   clusterScanErrors: ResolvedAlarm & { scope: AlarmScope };
   orphanedApiServerIdentities: ResolvedAlarm;
+  /** A kube-system leader lease (kube-controller-manager, kube-scheduler…) not renewed: critical. */
+  controlPlaneLeadersMissing: ResolvedAlarm & { scope: AlarmScope };
   auditorSilent: ResolvedAlarm;
   apiServersBelowExpected: ResolvedAlarm & { clusters: { cluster: string; expected: number }[] };
   /** Only when reaping. */
@@ -125,8 +127,8 @@ function scopeOf(metric: MetricName, perCluster: boolean, registry: ClusterRegis
 
 /**
  * The stack's alarms from its props. Defaults for a 1-minute audit (README "Alarms"): stale heartbeats on the
- * high-resolution metric, 30 s periods, 1 of 2; scan errors 3 of 5; orphaned identities 2 of 3; silence 4 of 4
- * periods of 30 s;
+ * high-resolution metric, 30 s periods, 1 of 2; scan errors 3 of 5; orphaned identities 2 of 3; leaderless
+ * control planes 2 of 2; silence 4 of 4 periods of 30 s;
  * apiservers below expected 2 of 3. The 60-second periods follow a slower audit schedule (one datapoint per
  * audit: a shorter period would hold none in most windows).
  */
@@ -175,6 +177,15 @@ export function planAlarms(
       at(minute, 3, 2),
       { metric: MetricName.OrphanedApiServerIdentities, cadence: audit },
     ),
+    // Two audits in a row, one audit period each: a failover takes about one lease duration (15 s by
+    // default), so one run can catch a handover between leaders; the next one a period later cannot.
+    controlPlaneLeadersMissing: {
+      ...resolveAlarm('controlPlaneLeadersMissing', alarms.controlPlaneLeadersMissing, at(minute, 2, 2), {
+        metric: MetricName.ControlPlaneLeadersMissing,
+        cadence: audit,
+      }),
+      scope: scopeOf(MetricName.ControlPlaneLeadersMissing, perCluster, registry),
+    },
     // Every minute: 4 of 4 periods of 30 s (2 minutes) without a run fire it, 2–2.7 minutes after the
     // last run; one missed run never does. A slower schedule: 3 of 3 of its periods.
     auditorSilent: resolveAlarm(

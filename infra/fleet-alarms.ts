@@ -22,6 +22,19 @@ import {
 import type { AlarmPlan, AlarmScope, ResolvedAlarm } from './alarm-settings.ts';
 import type { LeaseMetrics } from './lease-metrics.ts';
 
+/**
+ * What a page for a leaderless control plane means and what to check first (CloudWatch allows 1,024
+ * characters). The audit's `ControlPlaneLeaderMissing` finding names the cluster and the lease.
+ */
+export function leaderlessControlPlane(where: string): string {
+  return [
+    `${where} has a control-plane component with no active leader in consecutive audits: its kube-system leader lease (kube-controller-manager, kube-scheduler or cloud-controller-manager) was not renewed within its duration, so no instance runs that component's loops (no scheduling, no NotReady marking or pod eviction, no garbage collection).`,
+    'The ControlPlaneLeaderMissing finding in the audit logs names the cluster and lease.',
+    "Check first: kubectl -n kube-system get lease kube-controller-manager kube-scheduler -o wide (the holder; -o yaml shows spec.renewTime), then that component's pods and logs (kubectl -n kube-system get pods -l component=kube-scheduler; kubectl -n kube-system logs <pod>; static pods on the control-plane nodes).",
+    'On EKS the control plane is AWS-managed: open an AWS Support case for the cluster.',
+  ].join(' ');
+}
+
 export interface FleetAlarmsProps {
   metrics: LeaseMetrics;
   topic: ITopic;
@@ -65,6 +78,10 @@ export class FleetAlarms extends Construct {
           'kube-apiserver identity leases expired long ago and were not garbage-collected: a stale control plane member.',
       },
     );
+    this.finding(MetricName.ControlPlaneLeadersMissing, plan.controlPlaneLeadersMissing, {
+      fleet: leaderlessControlPlane('A cluster of the fleet'),
+      cluster: (c) => leaderlessControlPlane(c),
+    });
     for (const { cluster, expected } of plan.apiServersBelowExpected.clusters) {
       this.add(`ApiServersBelowExpected-${cluster}`, {
         metric: metrics.cluster(

@@ -37,6 +37,7 @@ const LABELS: Partial<Record<MetricName, string>> = {
   [MetricName.NodesWithoutLease]: 'Nodes without lease',
   [MetricName.ExpiredApiServerIdentities]: 'Expired apiserver identities',
   [MetricName.OrphanedApiServerIdentities]: 'Orphaned apiserver identities',
+  [MetricName.ControlPlaneLeadersMissing]: 'Leaderless control-plane components',
   [MetricName.AbandonedLeases]: 'Abandoned leases',
   [MetricName.ClusterScanErrors]: 'Clusters not audited',
   [MetricName.LiveApiServers]: 'Live kube-apiservers',

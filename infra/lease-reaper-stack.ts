@@ -288,8 +288,8 @@ export class LeaseReaperStack extends Stack {
     const count = this.node.findAll().filter((c) => c instanceof CfnResource).length + 1;
     if (count <= RESOURCE_LIMIT) return;
     const entries = this.accessEntries?.entries.length ?? 0;
-    const { staleNodeHeartbeats, clusterScanErrors } = settings.alarms;
-    const perCluster = [staleNodeHeartbeats, clusterScanErrors].filter(
+    const { staleNodeHeartbeats, clusterScanErrors, controlPlaneLeadersMissing } = settings.alarms;
+    const perCluster = [staleNodeHeartbeats, clusterScanErrors, controlPlaneLeadersMissing].filter(
       (a) => a.scope === 'perCluster',
     ).length;
     const alarms = perCluster ? `, ${perCluster} alarm${perCluster > 1 ? 's' : ''} per cluster` : '';

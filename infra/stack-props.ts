@@ -65,14 +65,21 @@ export interface LeaseReaperStackProps extends StackProps {
 
   /**
    * The alarms' evaluation (README "Alarms"). Defaults, for a 1-minute audit: stale heartbeats 30 s periods
-   * (high resolution), 1 of 2; scan errors 3 of 5 and orphaned identities 2 of 3 at 60 s; auditor silent
-   * 3 of 3 at 60 s; apiservers below expected 2 of 3 at 60 s. The 60-second periods follow a slower
-   * `audit.every`. Missing finding data never changes an alarm's state (a failed scan is not a recovery).
+   * (high resolution), 1 of 2; scan errors 3 of 5 and orphaned identities 2 of 3 at 60 s; leaderless control
+   * planes 2 of 2 at 60 s; auditor silent 4 of 4 at 30 s; apiservers below expected 2 of 3 at 60 s. The
+   * 60-second periods follow a slower `audit.every`. Missing finding data never changes an alarm's state (a
+   * failed scan is not a recovery).
    */
   alarms?: {
     staleNodeHeartbeats?: AlarmSettings;
     clusterScanErrors?: AlarmSettings;
     orphanedApiServerIdentities?: AlarmSettings;
+    /**
+     * `ControlPlaneLeadersMissing` (kube-system leader leases of kube-controller-manager, kube-scheduler,
+     * cloud-controller-manager not renewed past their duration): per cluster when each cluster publishes it
+     * and `perCluster` is on, else on its fleet total. Default: 2 of 2 audit periods.
+     */
+    controlPlaneLeadersMissing?: AlarmSettings;
     /** No `ClusterScanErrors` sample in `datapointsToAlarm` of `evaluationPeriods` periods. */
     auditorSilent?: AlarmTiming;
     /** A cluster's `LiveApiServers` below its `expectedApiServers` (clusters that set it). */

@@ -4,7 +4,7 @@ import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import type { PublishResult } from '../../shared/metrics/cloudwatch-sink.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
-import { METRICS_STACK_ENV } from '../../shared/metrics/metric-names.ts';
+import { METRICS_STACK_ENV, MetricName } from '../../shared/metrics/metric-names.ts';
 import { connectFleet } from './connect-fleet.ts';
 import { type FindingAlertDeps, type FindingAlertsSummary, trackFindings } from './finding-alerts.ts';
 import type { RunInput } from './lambda-handler.ts';
@@ -42,8 +42,11 @@ export async function runFleetAudit(
   { subset, deadline }: Partial<RunInput>,
 ): Promise<FleetAuditSummary> {
   const fleet = await connectFleet(deps.registry, deps.connector, subset);
+  // The naming advice (off by default) is judged where the registry publishes its metric, and only there.
+  const { perCluster, fleet: totals } = deps.registry.metrics;
+  const advise = [...perCluster, ...totals].includes(MetricName.LeaseNamingAdvice);
   const audited = await auditClusters(fleet.targets, {
-    policy: defaultAuditPolicy,
+    policy: advise ? { ...defaultAuditPolicy, leaseNamingAdvice: true } : defaultAuditPolicy,
     concurrency: deps.registry.concurrency,
     ...(deps.registry.readLimits ? { client: { limits: deps.registry.readLimits } } : {}),
     ...(deadline ? { signal: deadline.read } : {}),

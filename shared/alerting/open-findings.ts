@@ -67,6 +67,7 @@ const datedByRenewal: ReadonlySet<FindingType> = new Set<FindingType>([
   'OrphanedApiServerIdentity',
   'ExpiredLease',
   'AbandonedLease',
+  'ControlPlaneLeaderMissing',
 ]);
 
 /** When a finding began: its lease's last renewTime for renewal findings (never after now), else now. */

@@ -1,4 +1,4 @@
-import type { LeaseRecord, NodeRecord, PodRecord } from '../kube/records.ts';
+import type { LeaseCandidateRecord, LeaseRecord, NodeRecord, PodRecord } from '../kube/records.ts';
 import type { AuditPolicy } from './audit-policy.ts';
 import { type Finding, type FindingType, findingTypes, type LeaseKind, severityRank } from './findings.ts';
 import {
@@ -12,8 +12,13 @@ import { leaseKind } from './lease-kind.ts';
 import { leaseTiming } from './lease-shape.ts';
 import { compare, joinByName } from './name-join.ts';
 import { duplicateHostnameFindings, identityFinding, isLiveApiServer } from './rules/apiserver-identities.ts';
+import { controlPlaneLeaderFinding, isControlPlaneLeader } from './rules/control-plane-leaders.ts';
+import { coordinatedWithoutCandidateFinding } from './rules/coordinated-leases.ts';
+import { leaderChurnFinding, type PreviousTransitions } from './rules/leader-churn.ts';
 import { leaderFinding } from './rules/leader-leases.ts';
+import { isCustomLeader, leaseNamingFindings } from './rules/lease-naming.ts';
 import { nodeWithoutLeaseFinding } from './rules/node-heartbeats.ts';
+import { type CandidatesByLease, judgeCandidates } from './rules/stale-lease-candidates.ts';
 
 /**
  * What the audit reads: one cluster's leases, Nodes and (optionally) unfinished Pods — either listed
@@ -26,6 +31,13 @@ export interface AuditInput {
   nodes: readonly NodeRecord[];
   pods: readonly PodRecord[] | undefined;
   heartbeats?: HeartbeatJudgement | undefined;
+  /**
+   * The cluster's LeaseCandidates (coordination.k8s.io v1alpha2/v1beta1), or undefined when the API is not
+   * served or was not listed: then no StaleLeaseCandidate nor CoordinatedLeaseWithoutCandidate at all.
+   */
+  leaseCandidates?: readonly LeaseCandidateRecord[] | undefined;
+  /** leaseTransitions an earlier run saw, by lease uid: LeaderChurn is then measured exactly (leader-churn.ts). */
+  previousTransitions?: PreviousTransitions | undefined;
 }
 
 export interface AuditCounts {
@@ -36,6 +48,8 @@ export interface AuditCounts {
   byKind: Record<LeaseKind, number>;
   /** Identity leases renewed within the policy's live window (60 s): the apiservers running now. */
   liveApiServers: number;
+  /** LeaseCandidates judged; absent when they were not listed. */
+  leaseCandidates?: number;
   findings: Record<FindingType, number>;
 }
 
@@ -68,6 +82,18 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
   // already as it was listed — and the rest are judged below.
   const judge = input.heartbeats ? undefined : new HeartbeatJudge(policy);
   const leases = judge ? judgeNodeLeases(judge, input, nowMs) : input.leases;
+  // Candidates first: whether a coordinated lease has a live one is known when the lease is judged.
+  let candidates: CandidatesByLease | undefined;
+  if (input.leaseCandidates) {
+    const judged = judgeCandidates(input.leaseCandidates, nowMs, policy);
+    candidates = judged.byLease;
+    for (const f of judged.findings) findings.push(f);
+  }
+  // Custom leader leases, for the naming advice once every name is known (names shared across namespaces);
+  // none are collected when the advice is off (the default).
+  const customLeaders: { lease: LeaseRecord; kind: LeaseKind }[] | undefined = policy.leaseNamingAdvice
+    ? []
+    : undefined;
 
   for (let i = 0; i < leases.length; i++) {
     const lease = leases[i] as LeaseRecord;
@@ -90,14 +116,33 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
       }
       continue;
     }
-    const finding = leaderFinding(lease, kind, timing, nowMs, policy, livePodNames);
-    if (finding) findings.push(finding);
+    // One finding about a leader lease's state: expired (ExpiredLease, AbandonedLease), else churning, else —
+    // coordinated — without a live candidate to succeed its holder.
+    const expired = leaderFinding(lease, kind, timing, nowMs, policy, livePodNames);
+    if (expired) {
+      findings.push(expired);
+      // A control-plane component's lease expired: no instance leads. Said on top of the expiry finding,
+      // which stays as it was, so the reaper sees this lease exactly as before (and never deletes it).
+      if (isControlPlaneLeader(lease, kind, policy)) {
+        const leaderless = controlPlaneLeaderFinding(lease, kind, timing, nowMs, policy);
+        if (leaderless) findings.push(leaderless);
+      }
+    } else {
+      const live =
+        leaderChurnFinding(lease, kind, timing, nowMs, policy, input.previousTransitions) ??
+        (candidates && kind === 'coordinated'
+          ? coordinatedWithoutCandidateFinding(lease, timing, candidates)
+          : undefined);
+      if (live) findings.push(live);
+    }
+    if (customLeaders && isCustomLeader(lease, kind)) customLeaders.push({ lease, kind });
   }
 
   const heartbeats = input.heartbeats ?? judgeWhole(judge as HeartbeatJudge, input, nowMs, policy);
   byKind.nodeHeartbeat = heartbeats.nodeLeases;
   for (const f of heartbeats.findings) findings.push(f);
   findings.push(...duplicateHostnameFindings(liveIdentities, nowMs));
+  if (customLeaders) for (const f of leaseNamingFindings(customLeaders, nowMs, policy)) findings.push(f);
   findings.sort(bySeverityThenName);
 
   const counted = Object.fromEntries(findingTypes.map((t) => [t, 0])) as Record<FindingType, number>;
@@ -111,6 +156,7 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
       pods: input.pods?.length,
       byKind,
       liveApiServers,
+      ...(input.leaseCandidates ? { leaseCandidates: input.leaseCandidates.length } : {}),
       findings: counted,
     },
     findings,

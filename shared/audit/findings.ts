@@ -11,6 +11,11 @@ export const findingTypes = [
   'ExpiredLease',
   'AbandonedLease',
   'MalformedLease',
+  'ControlPlaneLeaderMissing',
+  'LeaderChurn',
+  'StaleLeaseCandidate',
+  'CoordinatedLeaseWithoutCandidate',
+  'LeaseNamingAdvice',
 ] as const;
 
 export type FindingType = (typeof findingTypes)[number];
@@ -48,6 +53,19 @@ export interface FindingFacts {
   problems?: string[];
   /** Whether the holder Pod was found running (undefined when Pods were not listed). */
   holderPodRunning?: boolean;
+  /** LeaderChurn: the lease's acquireTime and leaseTransitions as read, and the rate the rule measured. */
+  acquireTime?: string;
+  leaseTransitions?: number;
+  transitionsPerHour?: number;
+  /** LeaderChurn: `lifetime` (estimated over the lease's age) or `sample` (since a previous run's count). */
+  churnMeasuredOver?: 'lifetime' | 'sample';
+  /** LeaseCandidate findings: the lease the candidate runs for; its last ping as read. */
+  leaseName?: string;
+  pingTime?: string;
+  /** LeaseNamingAdvice: what the advice is about. */
+  advice?: ('genericName' | 'noOwnerLink' | 'sharedName')[];
+  /** LeaseNamingAdvice (sharedName): the other namespaces holding a lease of this name. */
+  sharedWith?: string[];
 }
 
 export interface Finding {

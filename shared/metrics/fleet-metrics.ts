@@ -1,7 +1,7 @@
 import type { FindingType } from '../audit/findings.ts';
 import type { ClusterResult } from '../fleet/audit-clusters.ts';
 import type { ExecutionSummary } from '../reap/execute-plan.ts';
-import { CLUSTER_DIMENSION, MetricName } from './metric-names.ts';
+import { CLUSTER_DIMENSION, MetricName, OPT_IN_METRICS } from './metric-names.ts';
 
 /** One value of one metric, for one cluster or (without `cluster`) for the fleet. */
 export interface MetricPoint {
@@ -20,6 +20,11 @@ const findingMetrics: Partial<Record<FindingType, MetricName>> = {
   ExpiredLease: MetricName.ExpiredLeases,
   AbandonedLease: MetricName.AbandonedLeases,
   MalformedLease: MetricName.MalformedLeases,
+  ControlPlaneLeaderMissing: MetricName.ControlPlaneLeadersMissing,
+  LeaderChurn: MetricName.ChurningLeaderLeases,
+  StaleLeaseCandidate: MetricName.StaleLeaseCandidates,
+  CoordinatedLeaseWithoutCandidate: MetricName.CoordinatedLeasesWithoutCandidate,
+  LeaseNamingAdvice: MetricName.LeaseNamingAdvice,
 };
 
 /** Which audit metrics a run publishes per cluster and as fleet totals (the registry's `metrics`). */
@@ -29,7 +34,7 @@ export interface MetricSelection {
 }
 
 export interface FleetMetricsOptions {
-  /** Unset: every metric, per cluster and as a total (the reap function's deletion metrics). */
+  /** Unset: every metric but the opt-in ones, per cluster and as a total (the reap function's deletion metrics). */
   selection?: MetricSelection;
   /** Clusters that publish LiveApiServers whatever the selection: they set `expectedApiServers`. */
   liveApiServerClusters?: ReadonlySet<string>;
@@ -62,6 +67,8 @@ export function fleetMetrics(
     ? new Set<MetricName>([...selection.fleet, MetricName.ClusterScanErrors])
     : undefined;
   const add = (cluster: string, name: MetricName, value: number, unit: MetricPoint['unit'] = 'Count') => {
+    // Opt-in metrics (LeaseNamingAdvice) only where a selection names them.
+    if (!selection && OPT_IN_METRICS.has(name)) return;
     const published =
       !perCluster ||
       perCluster.has(name) ||

@@ -37,6 +37,11 @@ export const MetricName = {
   ExpiredLeases: 'ExpiredLeases',
   AbandonedLeases: 'AbandonedLeases',
   MalformedLeases: 'MalformedLeases',
+  ControlPlaneLeadersMissing: 'ControlPlaneLeadersMissing',
+  ChurningLeaderLeases: 'ChurningLeaderLeases',
+  StaleLeaseCandidates: 'StaleLeaseCandidates',
+  CoordinatedLeasesWithoutCandidate: 'CoordinatedLeasesWithoutCandidate',
+  LeaseNamingAdvice: 'LeaseNamingAdvice',
   LeasesDeleted: 'LeasesDeleted',
   DeleteConflicts: 'DeleteConflicts',
   DeleteFailures: 'DeleteFailures',
@@ -79,4 +84,11 @@ export const DEFAULT_FLEET_METRICS: readonly MetricName[] = [
   MetricName.ExpiredApiServerIdentities,
   MetricName.OrphanedApiServerIdentities,
   MetricName.AbandonedLeases,
+  MetricName.ControlPlaneLeadersMissing,
 ];
+
+/**
+ * Published only where a registry's `metrics` names them: a run without a selection (every metric) leaves
+ * them out too. LeaseNamingAdvice is advice about nearly every unlabelled custom lease, not a state to alarm on.
+ */
+export const OPT_IN_METRICS: ReadonlySet<MetricName> = new Set([MetricName.LeaseNamingAdvice]);

@@ -2,6 +2,7 @@ import type { ClusterAudit } from '../audit/audit.ts';
 import { type Finding, isDeletionCandidate } from '../audit/findings.ts';
 import { isCoordinated } from '../audit/lease-kind.ts';
 import { holderOf } from '../audit/lease-shape.ts';
+import { CONTROL_PLANE_LEADER_LEASES } from '../audit/rules/control-plane-leaders.ts';
 import { holderPodName } from '../audit/rules/leader-leases.ts';
 import type { LeaseRecord, PodRecord } from '../kube/records.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors.ts';
@@ -82,6 +83,10 @@ export function planDeletions(
   const namedOk = globMatcher(policy.names);
   const selector = policy.labelSelector ? parseLabelSelector(policy.labelSelector) : undefined;
   const allowedSystem = new Set(policy.allowSystemLeases);
+  // Control-plane leader leases are never deleted, whatever allowSystemLeases says: the default components by
+  // name (whatever the audit was configured with), and any other the audit found without a leader.
+  const controlPlane = new Set(CONTROL_PLANE_LEADER_LEASES);
+  for (const f of audit.findings) if (f.type === 'ControlPlaneLeaderMissing') controlPlane.add(f.name);
 
   const eligible: PlannedDeletion[] = [];
   const skipped: SkippedCandidate[] = [];
@@ -141,6 +146,12 @@ export function planDeletions(
     } else {
       if (f.namespace === 'kube-system' && !allowedSystem.has(`kube-system/${f.name}`)) {
         return ['systemLease', 'a kube-system leader lease not named in allowSystemLeases'];
+      }
+      if (f.namespace === 'kube-system' && controlPlane.has(f.name)) {
+        return [
+          'systemLease',
+          'a control-plane leader lease: never deleted, even when allowSystemLeases names it (a standby may still take it over)',
+        ];
       }
       if (!included(f.namespace))
         return ['namespaceNotIncluded', `namespace ${f.namespace} is not in namespaces.include`];

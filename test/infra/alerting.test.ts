@@ -290,6 +290,16 @@ describe('alarm settings CloudWatch would refuse, or that could never fire, fail
       /^metrics\.fleet: StaleNodeHeartbeats is alarmed fleet-wide \(alarms\.perCluster is off\) but not published as a fleet total; add it to metrics\.fleet$/,
     ],
     [
+      'a sub-minute period on the leaderless-control-plane alarm (1-minute resolution)',
+      { alarms: { controlPlaneLeadersMissing: { period: Duration.seconds(30) } } },
+      /^alarms\.controlPlaneLeadersMissing\.period: 30 s needs a high-resolution metric and ControlPlaneLeadersMissing is published at 1-minute resolution; use whole minutes$/,
+    ],
+    [
+      'leaderless control planes published neither per cluster nor as a fleet total',
+      { metrics: { fleet: [MetricName.StaleNodeHeartbeats, MetricName.OrphanedApiServerIdentities] } },
+      /^metrics\.fleet: ControlPlaneLeadersMissing is alarmed fleet-wide but not published as a fleet total; add it to metrics\.fleet or metrics\.perCluster$/,
+    ],
+    [
       'orphaned identities not published as a fleet total',
       { metrics: { fleet: [MetricName.StaleNodeHeartbeats] } },
       /^metrics\.fleet: OrphanedApiServerIdentities is alarmed fleet-wide but not published as a fleet total; add it to metrics\.fleet$/,

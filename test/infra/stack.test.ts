@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it, vi } from 'vitest';
+import { parseDeploymentConfig, stackPropsFor } from '../../infra/deployment-config.ts';
 import { CURRENT_FINDINGS_QUERY } from '../../infra/fleet-dashboard.ts';
 import type { LeaseReaperStackProps, RegistryClusterInput } from '../../infra/stack-props.ts';
 import { FINDING_EVENT_BUS_ENV } from '../../shared/alerting/finding-event.ts';
@@ -539,7 +540,7 @@ describe('alarms', () => {
   /** Findings: at or above the threshold; a missing datapoint keeps the state (never reads as recovery). */
   const finding = { ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore' };
 
-  it('for a small fleet: stale heartbeats and scan errors per cluster, orphaned identities fleet-wide, silence, audit errors — each with its evaluation', () => {
+  it('for a small fleet: stale heartbeats and scan errors per cluster, orphaned identities and leaderless control planes fleet-wide, silence, audit errors — each with its evaluation', () => {
     const alarms = alarmsOf(synth().template);
     const clusters = ['onprem-dc1', 'partner', 'prod-eu', 'staging-eu'];
     expect(Object.keys(alarms).sort()).toEqual(
@@ -547,6 +548,7 @@ describe('alarms', () => {
         'AuditFunctionErrors',
         'AuditorSilent',
         ...clusters.map((c) => `ClusterScanErrors-${c}`),
+        'ControlPlaneLeadersMissing-fleet',
         'OrphanedApiServerIdentities-fleet',
         'RunFailed-audit',
         ...clusters.map((c) => `StaleNodeHeartbeats-${c}`),
@@ -664,6 +666,168 @@ describe('alarms', () => {
         AlarmName: `LeaseReaper-${name}`,
         Namespace: 'Platform/Leases',
       });
+  });
+
+  describe('on a leaderless control plane (ControlPlaneLeadersMissing)', () => {
+    const topicOf = (template: ReturnType<typeof synth>['template']) =>
+      resources(template, 'AWS::SNS::Topic')[0]?.[0];
+
+    it('fire on the fleet total in 2 of 2 audit periods, ignore missing data, and page and recover through the topic with a runbook', () => {
+      const { template } = synth();
+      expect(alarmsOf(template)['ControlPlaneLeadersMissing-fleet']).toEqual({
+        MetricName: MetricName.ControlPlaneLeadersMissing,
+        Dimensions: fleet,
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        // Counts are whole numbers: ≥ 1 is "more than 0".
+        Threshold: 1,
+        ...finding,
+      });
+      const topic = topicOf(template);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'LeaseReaper-ControlPlaneLeadersMissing-fleet',
+        Namespace: 'LeaseReaper',
+        MetricName: 'ControlPlaneLeadersMissing',
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'ignore',
+        AlarmActions: [{ Ref: topic }],
+        OKActions: [{ Ref: topic }],
+        AlarmDescription: Match.stringLikeRegexp(
+          'no active leader.*kubectl -n kube-system get lease kube-controller-manager kube-scheduler -o wide.*pods and logs.*On EKS the control plane is AWS-managed: open an AWS Support case',
+        ),
+      });
+    });
+
+    it('fire per cluster, naming it, when each cluster publishes the metric; never also fleet-wide', () => {
+      const { template } = synth({
+        metrics: {
+          perCluster: [
+            MetricName.StaleNodeHeartbeats,
+            MetricName.ClusterScanErrors,
+            MetricName.ControlPlaneLeadersMissing,
+          ],
+        },
+      });
+      const alarms = alarmsOf(template);
+      const clusters = ['onprem-dc1', 'partner', 'prod-eu', 'staging-eu'];
+      expect(
+        Object.keys(alarms)
+          .filter((n) => n.startsWith('ControlPlaneLeadersMissing'))
+          .sort(),
+      ).toEqual(clusters.map((c) => `ControlPlaneLeadersMissing-${c}`));
+      for (const c of clusters) {
+        expect(alarms[`ControlPlaneLeadersMissing-${c}`]).toEqual({
+          MetricName: MetricName.ControlPlaneLeadersMissing,
+          Dimensions: cluster(c),
+          Statistic: 'Maximum',
+          Period: 60,
+          EvaluationPeriods: 2,
+          DatapointsToAlarm: 2,
+          Threshold: 1,
+          ...finding,
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: `LeaseReaper-ControlPlaneLeadersMissing-${c}`,
+          AlarmDescription: Match.stringLikeRegexp(
+            `^${c} has a control-plane component with no active leader`,
+          ),
+          AlarmActions: [{ Ref: topicOf(template) }],
+        });
+      }
+      // Past 10 clusters (or with alarms.perCluster off) the same metric is alarmed on its total only.
+      expect(
+        Object.keys(
+          alarmsOf(
+            synth({
+              metrics: { perCluster: [MetricName.ControlPlaneLeadersMissing] },
+              alarms: { perCluster: false },
+            }).template,
+          ),
+        ).filter((n) => n.startsWith('ControlPlaneLeadersMissing')),
+      ).toEqual(['ControlPlaneLeadersMissing-fleet']);
+    });
+
+    it('follow a slower audit: two audits in a row are two periods of audit.every', () => {
+      const alarms = alarmsOf(synth({ audit: { every: Duration.minutes(5) } }).template);
+      expect(alarms['ControlPlaneLeadersMissing-fleet']).toMatchObject({
+        Period: 300,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+      });
+    });
+
+    it('take every setting from the props and from the deployment file', () => {
+      const fromProps = alarmsOf(
+        synth({
+          alarms: {
+            controlPlaneLeadersMissing: {
+              period: Duration.minutes(2),
+              evaluationPeriods: 3,
+              datapointsToAlarm: 2,
+              threshold: 2,
+            },
+          },
+        }).template,
+      );
+      expect(fromProps['ControlPlaneLeadersMissing-fleet']).toMatchObject({
+        Period: 120,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 2,
+      });
+      // evaluationPeriods alone keeps the default M where it fits.
+      expect(
+        alarmsOf(synth({ alarms: { controlPlaneLeadersMissing: { evaluationPeriods: 4 } } }).template)[
+          'ControlPlaneLeadersMissing-fleet'
+        ],
+      ).toMatchObject({ EvaluationPeriods: 4, DatapointsToAlarm: 2 });
+      const deployed = stackPropsFor(
+        parseDeploymentConfig(
+          {
+            clusters: [{ name: 'prod', type: 'eks', clusterName: 'prod', region: 'eu-west-1' }],
+            alarms: { controlPlaneLeadersMissing: { period: '3m', evaluationPeriods: 2, threshold: 1 } },
+          },
+          'test config',
+        ),
+      );
+      expect(deployed.alarms?.controlPlaneLeadersMissing?.period?.toSeconds()).toBe(180);
+      expect(
+        alarmsOf(synth({ alarms: deployed.alarms }).template)['ControlPlaneLeadersMissing-fleet'],
+      ).toMatchObject({
+        Period: 180,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+      });
+      expect(() =>
+        parseDeploymentConfig(
+          {
+            clusters: [{ name: 'prod', type: 'eks', clusterName: 'prod', region: 'eu-west-1' }],
+            alarms: { controlPlaneLeadersMissing: { treshold: 1 } },
+          },
+          'test config',
+        ),
+      ).toThrow(/alarms\.controlPlaneLeadersMissing: .*"treshold"/);
+    });
+
+    it('keep the runbook inside CloudWatch’s 1,024 characters for the longest cluster name', () => {
+      const name = `c${'x'.repeat(99)}`;
+      const { template } = synth({
+        clusters: [{ name, type: 'eks', clusterName: 'prod', region: 'eu-west-1' }],
+        metrics: { perCluster: [MetricName.ControlPlaneLeadersMissing] },
+      });
+      const description = only(template, 'AWS::CloudWatch::Alarm', (id) =>
+        id.includes('ControlPlaneLeadersMissing'),
+      ).Properties.AlarmDescription as string;
+      expect(description.startsWith(name)).toBe(true);
+      expect(description.length).toBeLessThanOrEqual(1024);
+    });
   });
 
   it('per cluster only for a metric each cluster publishes; the fleet total otherwise', () => {
@@ -959,12 +1123,14 @@ describe('the dashboard', () => {
       MetricName.NodesWithoutLease,
       MetricName.ExpiredApiServerIdentities,
       MetricName.OrphanedApiServerIdentities,
+      MetricName.ControlPlaneLeadersMissing,
       MetricName.AbandonedLeases,
       MetricName.LeasesDeleted,
       MetricName.DeleteFailures,
     ])
       expect(body).toContain(name);
     expect(body).toContain('alarms');
+    expect(body).toContain('Leaderless control-plane components');
     expect(body).toContain('cluster could not be audited');
     // The current findings: the latest "lease finding" line of each, resolved ones dropped, critical first.
     const widgets = (JSON.parse(body) as { widgets: { type: string; properties: Record<string, string> }[] })

@@ -24,6 +24,12 @@ function expectedFindings(seeded: SeededReport): Record<FindingType, string[]> {
     ExpiredLease: seeded.leaderLeases.expired,
     AbandonedLease: seeded.leaderLeases.abandoned,
     MalformedLease: seeded.malformedLeases,
+    ControlPlaneLeaderMissing: seeded.leaderLeases.controlPlaneLeaderless,
+    LeaderChurn: seeded.leaderLeases.flapping,
+    StaleLeaseCandidate: seeded.leaseCandidates.stale,
+    CoordinatedLeaseWithoutCandidate: seeded.leaderLeases.coordinatedWithoutCandidate,
+    // Asked for with --naming-advice only (audit-leader-shapes-cli.test.ts).
+    LeaseNamingAdvice: [],
   };
 }
 

@@ -57,10 +57,11 @@ const auditGroup = { kind: 'Group', name: DEFAULT_AUDIT_GROUP } as const;
 const reapGroup = { kind: 'Group', name: DEFAULT_REAP_GROUP } as const;
 
 describe('rbacRules', () => {
-  it('grants the audit exactly leases list and nodes, pods list', () => {
+  it('grants the audit exactly leases, leasecandidates list and nodes, pods list', () => {
     expect(grants(rbacRules(false))).toEqual([
       '/nodes/list',
       '/pods/list',
+      'coordination.k8s.io/leasecandidates/list',
       'coordination.k8s.io/leases/list',
     ]);
   });
@@ -84,10 +85,10 @@ describe('rbacRules', () => {
         expect(r.verbs).not.toContain('watch');
         expect(r.verbs).not.toContain('deletecollection');
         expect(r.resources).not.toContain('secrets');
-        for (const res of r.resources) expect(['leases', 'nodes', 'pods']).toContain(res);
-        // leases only in coordination.k8s.io; nodes and pods only in the core group
+        for (const res of r.resources) expect(['leases', 'leasecandidates', 'nodes', 'pods']).toContain(res);
+        // leases and leasecandidates only in coordination.k8s.io; nodes and pods only in the core group
         for (const res of r.resources)
-          expect(r.apiGroups).toEqual(res === 'leases' ? ['coordination.k8s.io'] : ['']);
+          expect(r.apiGroups).toEqual(res.startsWith('lease') ? ['coordination.k8s.io'] : ['']);
       }
     },
   );
@@ -109,7 +110,7 @@ describe('rbacManifest', () => {
     const role = only(docs, 'ClusterRole', 'lease-reaper-audit');
     expect(role.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     expect(role.rules).toEqual([
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases', 'leasecandidates'], verbs: ['list'] },
       { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },
     ]);
     expect(grants(role.rules ?? [])).not.toContain('coordination.k8s.io/leases/delete');
@@ -253,28 +254,32 @@ describe('rbacManifest', () => {
         reap: { kind: 'ServiceAccount', namespace: 'ops', name: 'lease-reaper' },
       },
     ],
-  ])('grants nothing beyond leases, nodes and pods, without wildcards or watch (%s)', (_, options) => {
-    const docs = parse(options);
-    const roles = ofKind(docs, 'ClusterRole');
-    expect(roles.length).toBeGreaterThan(0);
-    expect(ofKind(docs, 'Role')).toEqual([]);
-    expect(ofKind(docs, 'RoleBinding')).toEqual([]);
-    const granted = roles.flatMap((r) => grants(r.rules ?? []));
-    for (const g of granted) {
-      const [group, resource, verb] = g.split('/');
-      expect(['coordination.k8s.io', '']).toContain(group);
-      expect(['leases', 'nodes', 'pods']).toContain(resource);
-      expect(['list', 'delete']).toContain(verb);
-      expect(g).not.toContain('*');
-      expect(g).not.toContain('watch');
-      expect(g).not.toContain('secrets');
-    }
-    // delete only on leases, and only in the reap role
-    const deletes = roles.flatMap((r) =>
-      grants(r.rules ?? [])
-        .filter((g) => g.endsWith('/delete'))
-        .map((g) => `${r.metadata.name}:${g}`),
-    );
-    expect(deletes).toEqual(options.reap ? ['lease-reaper-reap:coordination.k8s.io/leases/delete'] : []);
-  });
+  ])(
+    'grants nothing beyond leases, leasecandidates, nodes and pods, without wildcards or watch (%s)',
+    (_, options) => {
+      const docs = parse(options);
+      const roles = ofKind(docs, 'ClusterRole');
+      expect(roles.length).toBeGreaterThan(0);
+      expect(ofKind(docs, 'Role')).toEqual([]);
+      expect(ofKind(docs, 'RoleBinding')).toEqual([]);
+      const granted = roles.flatMap((r) => grants(r.rules ?? []));
+      for (const g of granted) {
+        const [group, resource, verb] = g.split('/');
+        expect(['coordination.k8s.io', '']).toContain(group);
+        expect(['leases', 'leasecandidates', 'nodes', 'pods']).toContain(resource);
+        expect(['list', 'delete']).toContain(verb);
+        if (resource === 'leasecandidates') expect(verb).toBe('list');
+        expect(g).not.toContain('*');
+        expect(g).not.toContain('watch');
+        expect(g).not.toContain('secrets');
+      }
+      // delete only on leases, and only in the reap role
+      const deletes = roles.flatMap((r) =>
+        grants(r.rules ?? [])
+          .filter((g) => g.endsWith('/delete'))
+          .map((g) => `${r.metadata.name}:${g}`),
+      );
+      expect(deletes).toEqual(options.reap ? ['lease-reaper-reap:coordination.k8s.io/leases/delete'] : []);
+    },
+  );
 });

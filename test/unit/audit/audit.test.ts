@@ -74,9 +74,15 @@ describe('audit counts', () => {
         ExpiredLease: 2,
         AbandonedLease: 1,
         MalformedLease: 1,
+        // The expired kube-controller-manager lease (beside its ExpiredLease): no instance leads.
+        ControlPlaneLeaderMissing: 1,
+        LeaderChurn: 0,
+        StaleLeaseCandidate: 0,
+        CoordinatedLeaseWithoutCandidate: 0,
+        LeaseNamingAdvice: 0,
       },
     });
-    expect(a.findings).toHaveLength(12);
+    expect(a.findings).toHaveLength(13);
   });
 
   it('counts an empty cluster as zeros, and Pods as undefined when they were not listed', () => {
@@ -108,6 +114,7 @@ describe('audit order', () => {
 
     // Assess
     expect(a.findings.map((f) => `${f.severity} ${f.type} ${f.namespace}/${f.name}`)).toEqual([
+      'critical ControlPlaneLeaderMissing kube-system/kube-controller-manager',
       'critical StaleNodeHeartbeat kube-node-lease/node-dead',
       'warning AbandonedLease payments/gone.example.com',
       'warning DuplicateApiServerHostname kube-system/apiserver-a',
@@ -172,6 +179,11 @@ describe('isDeletionCandidate', () => {
     ['DuplicateApiServerHostname', false],
     ['ExpiredLease', false],
     ['MalformedLease', false],
+    ['ControlPlaneLeaderMissing', false],
+    ['LeaderChurn', false],
+    ['StaleLeaseCandidate', false],
+    ['CoordinatedLeaseWithoutCandidate', false],
+    ['LeaseNamingAdvice', false],
   ])('says %s is a deletion candidate: %s', (type, expected) => {
     // Prepare
     const finding: Finding = {

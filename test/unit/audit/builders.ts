@@ -6,10 +6,13 @@
 import { type AuditInput, audit, type ClusterAudit } from '../../../shared/audit/audit.ts';
 import { type AuditPolicy, defaultAuditPolicy } from '../../../shared/audit/audit-policy.ts';
 import type { Finding } from '../../../shared/audit/findings.ts';
+import type { PreviousTransitions } from '../../../shared/audit/rules/leader-churn.ts';
 import {
+  type LeaseCandidateRecord,
   type LeaseRecord,
   type NodeRecord,
   type PodRecord,
+  toLeaseCandidateRecord,
   toLeaseRecord,
   toNodeRecord,
   toPodRecord,
@@ -260,6 +263,11 @@ export interface LeaderLeaseOptions {
   strategy?: string;
   preferredHolder?: string;
   labels?: Record<string, string>;
+  /** Defaults to an hour before the last renewal. */
+  acquireAgoMs?: number;
+  /** The lease's creationTimestamp, this long ago (default 30 days). */
+  createdAgoMs?: number;
+  ownerReferences?: unknown[];
 }
 
 /** A client-go leader-election lease: 15 s, holder `<pod name>_<uuid>`, acquireTime and transitions set. */
@@ -273,8 +281,10 @@ export function rawLeaderLease(o: LeaderLeaseOptions = {}): Record<string, unkno
     holderIdentity: o.holder ?? `${holderPod(name)}_${uuidFor(`leader/${namespace}/${name}`)}`,
     leaseDurationSeconds: o.duration ?? 15,
     renewTime: ago(renewAgoMs),
-    acquireTime: ago(renewAgoMs + HOUR),
+    acquireTime: ago(o.acquireAgoMs ?? renewAgoMs + HOUR),
     leaseTransitions: o.transitions ?? 2,
+    ...(o.createdAgoMs === undefined ? {} : { creationTimestamp: rfc3339(NOW - o.createdAgoMs) }),
+    ...(o.ownerReferences ? { ownerReferences: o.ownerReferences } : {}),
     ...(o.strategy === undefined ? {} : { strategy: o.strategy }),
     ...(o.preferredHolder === undefined ? {} : { preferredHolder: o.preferredHolder }),
     ...(o.labels ? { labels: o.labels } : {}),
@@ -308,15 +318,84 @@ export function pod(name: string, namespace = 'payments'): PodRecord {
   return toPodRecord(rawPod(name, namespace));
 }
 
+export interface LeaseCandidateOptions {
+  namespace?: string;
+  /** client-go names a candidate after its leader-election identity, `<hostname>_<uuid>`. */
+  name?: string;
+  leaseName?: unknown;
+  renewAgoMs?: number;
+  /** Overrides renewAgoMs; `undefined` leaves spec.renewTime out. */
+  renewTime?: unknown;
+  /** The apiserver's last ping; none by default. */
+  pingAgoMs?: number;
+  apiVersion?: 'coordination.k8s.io/v1beta1' | 'coordination.k8s.io/v1alpha2';
+}
+
+/**
+ * A LeaseCandidate as kube-apiserver 1.33 serves it (coordination.k8s.io/v1beta1; 1.32 serves the same spec
+ * as v1alpha2): written by kube-controller-manager's client-go (leasecandidate.go), renewed every 5 minutes
+ * or when pinged, strategy OldestEmulationVersion.
+ */
+export function rawLeaseCandidate(o: LeaseCandidateOptions = {}): Record<string, unknown> {
+  const namespace = o.namespace ?? 'kube-system';
+  const name = o.name ?? `ip-10-0-1-23.ec2.internal_${uuidFor('candidate/ip-10-0-1-23')}`;
+  const spec: Record<string, unknown> = {
+    leaseName: 'leaseName' in o ? o.leaseName : 'kube-controller-manager',
+    renewTime: 'renewTime' in o ? o.renewTime : ago(o.renewAgoMs ?? 2 * MINUTE),
+    binaryVersion: '1.33.1',
+    emulationVersion: '1.33.0',
+    strategy: 'OldestEmulationVersion',
+  };
+  if (spec.renewTime === undefined) delete spec.renewTime;
+  if (spec.leaseName === undefined) delete spec.leaseName;
+  if (o.pingAgoMs !== undefined) spec.pingTime = ago(o.pingAgoMs);
+  return {
+    apiVersion: o.apiVersion ?? 'coordination.k8s.io/v1beta1',
+    kind: 'LeaseCandidate',
+    metadata: {
+      name,
+      namespace,
+      uid: uuidFor(`candidate/${namespace}/${name}`),
+      resourceVersion: '48213377',
+      creationTimestamp: rfc3339(NOW - DAY),
+      managedFields: [
+        {
+          manager: 'kube-controller-manager',
+          operation: 'Update',
+          apiVersion: o.apiVersion ?? 'coordination.k8s.io/v1beta1',
+          time: rfc3339(NOW - MINUTE),
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { 'f:renewTime': {} } },
+        },
+      ],
+    },
+    spec,
+  };
+}
+
+export function leaseCandidate(o: LeaseCandidateOptions = {}): LeaseCandidateRecord {
+  return toLeaseCandidateRecord(rawLeaseCandidate(o));
+}
+
 export interface Cluster {
   leases?: readonly LeaseRecord[];
   nodes?: readonly NodeRecord[];
   /** Undefined: Pods were not listed. */
   pods?: readonly PodRecord[];
+  /** Undefined: the LeaseCandidate API is not served (or was not listed). */
+  leaseCandidates?: readonly LeaseCandidateRecord[];
+  previousTransitions?: PreviousTransitions;
 }
 
 export function input(c: Cluster): AuditInput {
-  return { cluster: 'test-cluster', leases: c.leases ?? [], nodes: c.nodes ?? [], pods: c.pods };
+  return {
+    cluster: 'test-cluster',
+    leases: c.leases ?? [],
+    nodes: c.nodes ?? [],
+    pods: c.pods,
+    ...(c.leaseCandidates ? { leaseCandidates: c.leaseCandidates } : {}),
+    ...(c.previousTransitions ? { previousTransitions: c.previousTransitions } : {}),
+  };
 }
 
 /** Runs the audit on a cluster at `now` (default NOW) with the default policy or the one given. */

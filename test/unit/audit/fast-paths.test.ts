@@ -25,15 +25,17 @@ const NODE = 'ip-10-0-3-17.ec2.internal';
 
 const policyArb: fc.Arbitrary<AuditPolicy> = fc.oneof(
   fc.constant({ ...defaultAuditPolicy }),
-  fc.record({
-    nodeGracePeriodSeconds: fc.integer({ min: 0, max: 600 }),
-    nodeCriticalAfterSeconds: fc.integer({ min: 0, max: 3600 }),
-    clockSkewMarginSeconds: fc.integer({ min: 0, max: 120 }),
-    apiServerGcGraceSeconds: fc.constant(7200),
-    liveApiServerWindowSeconds: fc.constant(60),
-    abandonedAfterSeconds: fc.constant(86_400),
-    maxLeaseDurationSeconds: fc.constantFrom(365 * 86_400, 60),
-  }),
+  fc
+    .record({
+      nodeGracePeriodSeconds: fc.integer({ min: 0, max: 600 }),
+      nodeCriticalAfterSeconds: fc.integer({ min: 0, max: 3600 }),
+      clockSkewMarginSeconds: fc.integer({ min: 0, max: 120 }),
+      apiServerGcGraceSeconds: fc.constant(7200),
+      liveApiServerWindowSeconds: fc.constant(60),
+      abandonedAfterSeconds: fc.constant(86_400),
+      maxLeaseDurationSeconds: fc.constantFrom(365 * 86_400, 60),
+    })
+    .map((p) => ({ ...defaultAuditPolicy, ...p })),
 );
 
 /** Node leases of every shape a heartbeat can go wrong in, around every threshold. */

@@ -330,6 +330,18 @@ const auditPolicy: fc.Arbitrary<AuditPolicy> = fc.oneof(
       liveApiServerWindowSeconds: fc.integer({ min: 0, max: 7200 }),
       abandonedAfterSeconds: fc.integer({ min: 0, max: 30 * 86_400 }),
       maxLeaseDurationSeconds: fc.constant(MAX),
+      controlPlaneLeaderLeases: fc.constantFrom(
+        defaultAuditPolicy.controlPlaneLeaderLeases,
+        [],
+        ['my-operator'],
+      ),
+      leaderChurnMinTransitions: fc.integer({ min: 0, max: 20 }),
+      leaderChurnTransitionsPerHour: fc.double({ min: 0, max: 100, noNaN: true }),
+      leaderChurnRecentSeconds: fc.integer({ min: 0, max: 7200 }),
+      leaseCandidateValidSeconds: fc.integer({ min: 0, max: 7200 }),
+      leaseCandidatePingGraceSeconds: fc.integer({ min: 0, max: 600 }),
+      leaseNamingAdvice: fc.boolean(),
+      genericLeaseNames: fc.constantFrom(defaultAuditPolicy.genericLeaseNames, [], ['MY-OPERATOR']),
     }),
   },
 );
@@ -452,7 +464,7 @@ describe('audit properties', () => {
     );
   });
 
-  it('orders findings most severe first and gives at most one finding per lease but a duplicate hostname', () => {
+  it('orders findings most severe first and gives one finding about a lease’s state, beside which only a leaderless control plane, a duplicate hostname or naming advice', () => {
     fc.assert(
       fc.property(cluster, ({ input, nowOffset, policy }) => {
         // Act
@@ -464,13 +476,27 @@ describe('audit properties', () => {
           if (prev && cur)
             expect(severityRank[prev.severity]).toBeGreaterThanOrEqual(severityRank[cur.severity]);
         }
+        // One finding about a lease's state, and apart from it at most one LeaseNamingAdvice; a
+        // ControlPlaneLeaderMissing only beside that lease's expiry finding (ExpiredLease or AbandonedLease).
         const perLease = new Map<string, number>();
+        const advicePerLease = new Map<string, number>();
+        const leaderless: string[] = [];
+        const expired = new Set<string>();
         for (const f of a.findings) {
           if (f.type === 'DuplicateApiServerHostname' || f.type === 'NodeWithoutLease') continue;
           const k = `${f.namespace}/${f.name}`;
-          perLease.set(k, (perLease.get(k) ?? 0) + 1);
+          if (f.type === 'ControlPlaneLeaderMissing') {
+            leaderless.push(k);
+            continue;
+          }
+          if (f.type === 'ExpiredLease' || f.type === 'AbandonedLease') expired.add(k);
+          const counts = f.type === 'LeaseNamingAdvice' ? advicePerLease : perLease;
+          counts.set(k, (counts.get(k) ?? 0) + 1);
         }
         expect([...perLease.values()].every((n) => n === 1)).toBe(true);
+        expect([...advicePerLease.values()].every((n) => n === 1)).toBe(true);
+        expect(new Set(leaderless).size).toBe(leaderless.length);
+        expect(leaderless.filter((k) => !expired.has(k))).toEqual([]);
         expect(a.findings.every((f) => Number.isInteger(f.ageSeconds) && f.ageSeconds >= 0)).toBe(true);
       }),
       { numRuns: RUNS },

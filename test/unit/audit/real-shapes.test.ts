@@ -289,6 +289,11 @@ describe('real lease shapes', () => {
         ExpiredLease: 1,
         AbandonedLease: 1,
         MalformedLease: 0,
+        ControlPlaneLeaderMissing: 0,
+        LeaderChurn: 0,
+        StaleLeaseCandidate: 0,
+        CoordinatedLeaseWithoutCandidate: 0,
+        LeaseNamingAdvice: 0,
       },
     });
   });

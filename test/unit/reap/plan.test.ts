@@ -19,6 +19,7 @@ import {
   nodeLease,
   nodeUid,
   pod,
+  policy,
   rawLeaderLease,
   rawNodeLease,
   SECOND,
@@ -325,21 +326,21 @@ describe('planDeletions: leases that are never candidates, whatever the policy',
     },
     {
       rule: 'a coordinated kube-system lease, even when allowed',
-      target: 'kube-system/kube-scheduler',
+      target: 'kube-system/cluster-autoscaler',
       never: {
         leases: [
           leaderLease({
             namespace: 'kube-system',
-            name: 'kube-scheduler',
+            name: 'cluster-autoscaler',
             renewAgoMs: 30 * DAY,
             strategy: 'OldestEmulationVersion',
           }),
         ],
       },
       control: {
-        leases: [leaderLease({ namespace: 'kube-system', name: 'kube-scheduler', renewAgoMs: 30 * DAY })],
+        leases: [leaderLease({ namespace: 'kube-system', name: 'cluster-autoscaler', renewAgoMs: 30 * DAY })],
       },
-      allow: ['kube-system/kube-scheduler'],
+      allow: ['kube-system/cluster-autoscaler'],
     },
     {
       rule: 'a 1.27+ apiserver identity lease expired for days, even when allowed',
@@ -486,10 +487,80 @@ describe('planDeletions: leases that are never candidates, whatever the policy',
         'DuplicateApiServerHostname',
         'ExpiredLease',
         'MalformedLease',
+        'ControlPlaneLeaderMissing',
       ]),
     );
     expect(a.findings.some(isDeletionCandidate)).toBe(false);
     expect(plan).toEqual({ cluster: 'test-cluster', deletions: [], skipped: [] });
+  });
+});
+
+describe('planDeletions: control-plane leader leases', () => {
+  /** kube-system leader leases as client-go writes them for the control plane, unrenewed for 30 days. */
+  const controlPlane = (name: string) =>
+    leaderLease({
+      namespace: 'kube-system',
+      name,
+      holder: `ip-10-0-0-10.ec2.internal_${uuidFor(name)}`,
+      renewAgoMs: 30 * DAY,
+    });
+
+  it.each(['kube-controller-manager', 'kube-scheduler', 'cloud-controller-manager'])(
+    'skips %s as a system lease, as for any kube-system lease, beside the audit’s ControlPlaneLeaderMissing',
+    (name) => {
+      // Prepare
+      const leases = [controlPlane(name)];
+      const a = auditOf({ leases, pods: [] });
+
+      // Act
+      const plan = planDeletions(a, leases, anythingGoes());
+
+      // Assess
+      expect(a.findings.map((f) => f.type)).toEqual(['ControlPlaneLeaderMissing', 'AbandonedLease']);
+      expect(plan.deletions).toEqual([]);
+      expect(plan.skipped).toEqual([
+        {
+          namespace: 'kube-system',
+          name,
+          finding: 'AbandonedLease',
+          skip: 'systemLease',
+          detail: 'a kube-system leader lease not named in allowSystemLeases',
+        },
+      ]);
+    },
+  );
+
+  it.each(['kube-controller-manager', 'kube-scheduler', 'cloud-controller-manager'])(
+    'never plans %s, even when allowSystemLeases names it; another kube-system lease so named is planned',
+    (name) => {
+      // Prepare
+      const leases = [controlPlane(name), controlPlane('cluster-autoscaler')];
+      const p = anythingGoes([`kube-system/${name}`, 'kube-system/cluster-autoscaler']);
+
+      // Act
+      const plan = planFor({ leases }, p);
+
+      // Assess
+      expect(plannedKeys(plan)).toEqual(['kube-system/cluster-autoscaler']);
+      expect(skipsOf(plan)).toEqual([`kube-system/${name}: systemLease`]);
+      expect(plan.skipped[0]?.detail).toContain('control-plane leader lease');
+    },
+  );
+
+  it('never plans a lease the audit found leaderless under its own list of components, even when allowed', () => {
+    // Prepare: the guard also follows the audit's findings, for components beyond the default three
+    const leases = [controlPlane('my-scheduler')];
+    const p = anythingGoes(['kube-system/my-scheduler']);
+    const auditPolicy = policy({ controlPlaneLeaderLeases: ['my-scheduler'] });
+
+    // Act
+    const guarded = planDeletions(auditOf({ leases, pods: [] }, { policy: auditPolicy }), leases, p);
+    const control = planDeletions(auditOf({ leases, pods: [] }), leases, p);
+
+    // Assess
+    expect(skipsOf(guarded)).toEqual(['kube-system/my-scheduler: systemLease']);
+    expect(guarded.deletions).toEqual([]);
+    expect(plannedKeys(control)).toEqual(['kube-system/my-scheduler']);
   });
 });
 
