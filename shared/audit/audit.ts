@@ -163,10 +163,6 @@ export function audit(input: AuditInput, nowMs: number, policy: AuditPolicy): Cl
   };
 }
 
-/**
- * Ends the judge fed with the whole snapshot. Should the lists
- * prove out of name order, the judge has stopped, and the node leases and Nodes are joined whole instead.
- */
 /** Gives the judge the Nodes and the node leases of `input`; returns the other leases, in order. */
 function judgeNodeLeases(judge: HeartbeatJudge, input: AuditInput, nowMs: number): LeaseRecord[] {
   judge.addNodes(input.nodes, nowMs);
@@ -179,6 +175,10 @@ function judgeNodeLeases(judge: HeartbeatJudge, input: AuditInput, nowMs: number
   return others;
 }
 
+/**
+ * Ends the judge fed with the whole snapshot. Should the lists prove out of name order, the judge has
+ * stopped, and the node leases and Nodes are joined whole instead.
+ */
 function judgeWhole(
   judge: HeartbeatJudge,
   input: AuditInput,

@@ -130,9 +130,8 @@ export class HeartbeatJudge {
     const leases = this.leases;
     const nodes = this.nodes;
     let last = this.last;
-    let inOrder = true;
     // A lease page and a Node page at a time, read by index: this loop runs once per node lease.
-    pages: while (leases.size > 0 && nodes.size > 0) {
+    while (leases.size > 0 && nodes.size > 0) {
       const leasePage = leases.page;
       const nodePage = nodes.page;
       let l = leases.index;
@@ -146,8 +145,8 @@ export class HeartbeatJudge {
         const step = leaseName === nodeName ? PAIR : leaseName < nodeName ? LEASE : NODE;
         const taken = step === NODE ? nodeName : leaseName;
         if (last !== undefined && !(taken > last)) {
-          inOrder = false;
-          break pages;
+          this.outOfOrder();
+          return;
         }
         last = taken;
         if (step === NODE) {
@@ -163,10 +162,6 @@ export class HeartbeatJudge {
       nodes.skip(n - nodes.index);
     }
     this.last = last;
-    if (!inOrder) {
-      this.outOfOrder();
-      return;
-    }
     if (this.nodesEnded) {
       for (; leases.size > 0; leases.skip(1)) {
         if (!this.takes(leases.head.name)) return;

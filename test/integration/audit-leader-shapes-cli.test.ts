@@ -3,7 +3,7 @@ import type { Finding } from '../../shared/audit/findings.ts';
 import type { AuditReport } from '../../shared/report/audit-report.ts';
 import type { ScenarioSpec } from '../../sim/scenario.ts';
 import { runCli, writeFleetKubeconfig } from '../support/cli.ts';
-import { simClusters } from '../support/sim.ts';
+import { leaderShapes, simClusters } from '../support/sim.ts';
 
 /**
  * `lease-reaper audit -o json`, the bundled CLI over HTTPS, against a simulated cluster seeded with every
@@ -14,19 +14,7 @@ import { simClusters } from '../support/sim.ts';
 
 const clusters = simClusters();
 
-const shapes: Partial<ScenarioSpec> = {
-  nodes: 3,
-  systemLeaderLeases: 1,
-  workloadLeases: 2,
-  controlPlaneLeaderless: 2,
-  flappingLeaders: 2,
-  flapEverySeconds: 10,
-  coordinatedLeases: 1,
-  coordinatedLeasesWithoutCandidate: 2,
-  staleLeaseCandidates: 3,
-  genericLeaseNames: 3,
-  sharedLeaseNameHolders: 3,
-};
+const shapes: Partial<ScenarioSpec> = { ...leaderShapes, nodes: 3, workloadLeases: 2 };
 
 const keys = (findings: readonly Finding[], type: Finding['type']) =>
   findings

@@ -1,8 +1,8 @@
 import { CoordinationV1Api, CoordinationV1alpha2Api, type V1Lease } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { startSimCluster } from '../../sim/cluster.ts';
-import { buildScenario, defaultScenario, emptyScenario, type ScenarioSpec } from '../../sim/scenario.ts';
-import { simClusters, simKubeConfig } from '../support/sim.ts';
+import { buildScenario, defaultScenario, emptyScenario } from '../../sim/scenario.ts';
+import { leaderShapes, simClusters, simKubeConfig } from '../support/sim.ts';
 
 /**
  * The shapes issue 17's audit rules look for, as the simulated cluster seeds them (sim/scenario.ts) and as
@@ -13,17 +13,7 @@ import { simClusters, simKubeConfig } from '../support/sim.ts';
 
 const clusters = simClusters();
 
-const shapes: Partial<ScenarioSpec> = {
-  systemLeaderLeases: 1,
-  controlPlaneLeaderless: 2,
-  flappingLeaders: 2,
-  flapEverySeconds: 10,
-  coordinatedLeases: 1,
-  coordinatedLeasesWithoutCandidate: 2,
-  staleLeaseCandidates: 3,
-  genericLeaseNames: 3,
-  sharedLeaseNameHolders: 3,
-};
+const shapes = leaderShapes;
 
 const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
   `${o.metadata?.namespace}/${o.metadata?.name}`;

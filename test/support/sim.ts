@@ -68,6 +68,23 @@ export function seedLeases(sim: SimCluster, count: number, namespaceCount = 7): 
 }
 
 /**
+ * Every shape of the control-plane, leader-churn, LeaseCandidate and naming rules, a few of each: what the
+ * sim seeds for them is checked as a client reads it (sim-audit-shapes) and as the audit reports it
+ * (audit-leader-shapes-cli).
+ */
+export const leaderShapes: Partial<ScenarioSpec> = {
+  systemLeaderLeases: 1,
+  controlPlaneLeaderless: 2,
+  flappingLeaders: 2,
+  flapEverySeconds: 10,
+  coordinatedLeases: 1,
+  coordinatedLeasesWithoutCandidate: 2,
+  staleLeaseCandidates: 3,
+  genericLeaseNames: 3,
+  sharedLeaseNameHolders: 3,
+};
+
+/**
  * Simulated clusters for one test file: `start` runs one (same arguments as startTestCluster) and every
  * cluster started is closed after each test; `forget` is for a test that closes one itself.
  */
