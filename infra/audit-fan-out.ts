@@ -28,6 +28,25 @@ export function shardClusters(names: readonly string[], size: number): string[][
   return shards;
 }
 
+/**
+ * The retries of one step, sized so the worst case fits a quarter of the execution's time: waits of 1, 2,
+ * 4… s (before FULL jitter, which only shortens them), as many as add up to at most `timeout / 4`, and no
+ * more than 6 (63 s). A throttled shard's retries and then its scan errors' retries take at most half the
+ * execution together, so the Catch runs and the alarms hear of the shard before the execution times out
+ * (with 6 attempts from 2 s, a 1-minute audit's 60 s execution usually timed out first, and the failed
+ * shard's clusters published nothing).
+ */
+export function retriesWithin(timeout: Duration): {
+  IntervalSeconds: number;
+  MaxAttempts: number;
+  BackoffRate: number;
+} {
+  const budget = timeout.toSeconds() / 4;
+  // Waits 1 + 2 + … + 2^(n-1) = 2^n - 1 seconds in all.
+  const attempts = Math.min(6, Math.max(1, Math.floor(Math.log2(budget + 1))));
+  return { IntervalSeconds: 1, MaxAttempts: attempts, BackoffRate: 2 };
+}
+
 export interface AuditFanOutProps {
   auditFunction: IFunction;
   clusters: readonly string[];
@@ -73,11 +92,12 @@ export class AuditFanOut extends Construct {
       },
     });
     // Throttling (the account's or the function's concurrency) is not among the service exceptions above.
+    const retry = retriesWithin(props.timeout);
     auditShard.addRetry({
       errors: ['Lambda.TooManyRequestsException'],
-      interval: Duration.seconds(2),
-      maxAttempts: 6,
-      backoffRate: 2,
+      interval: Duration.seconds(retry.IntervalSeconds),
+      maxAttempts: retry.MaxAttempts,
+      backoffRate: retry.BackoffRate,
       jitterStrategy: JitterType.FULL,
     });
     // A shard that still fails (throttled past the retries, timed out, crashed) published nothing: its
@@ -113,15 +133,7 @@ export class AuditFanOut extends Construct {
           ],
         },
         ResultPath: null,
-        Retry: [
-          {
-            ErrorEquals: ['States.ALL'],
-            IntervalSeconds: 2,
-            MaxAttempts: 5,
-            BackoffRate: 2,
-            JitterStrategy: 'FULL',
-          },
-        ],
+        Retry: [{ ErrorEquals: ['States.ALL'], ...retry, JitterStrategy: 'FULL' }],
       },
     });
     const publishShardErrors = new MapState(this, 'PublishShardScanErrors', {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { reviewSelfAccess, selfSubjectAccessReviewPath } from './access-review.ts';
 import { decodeDeleteOptions } from './delete-options.ts';
 import { Discovery } from './discovery.ts';
-import type { FaultInjector } from './faults.ts';
+import { credentialEcho, type FaultInjector } from './faults.ts';
 import { fieldSelectorFor, matchesFields, selectableFields } from './field-selector.ts';
 import type { KubeObject } from './kube-object.ts';
 import { matchesLabels, parseLabelSelector, SelectorError } from './label-selector.ts';
@@ -134,6 +134,11 @@ export function createApiHandler(deps: ApiServerDeps) {
         case 'expireContinue':
           snapshots.expireAll();
           break;
+        case 'echoCredential': {
+          const echo = credentialEcho(fault.failure.status, req.headers.authorization);
+          const error = new StatusError(echo.status, echo.reason, echo.message);
+          return sendStatus(res, store, error, { Warning: echo.warning });
+        }
         default:
           break;
       }

@@ -11,7 +11,14 @@ export type FaultAction =
   /** The connection is destroyed without a response. */
   | { type: 'drop' }
   /** The continue token is treated as expired: 410 Gone, reason Expired. */
-  | { type: 'expireContinue' };
+  | { type: 'expireContinue' }
+  /**
+   * Hostile, not kube-apiserver: a server (or an authenticating proxy or webhook in front of one) that quotes
+   * the credential the request carried back to the caller, in an error Status of `status` and in a
+   * `Warning` header (see credentialEcho). kube-apiserver never writes a request's Authorization into a
+   * response; a client must survive a path that does without printing the credential.
+   */
+  | { type: 'echoCredential'; status: number };
 
 /** The facts about a request that a fault can match on. */
 export interface FaultRequest {
@@ -55,6 +62,7 @@ export class FaultInjector {
     latency: 0,
     drop: 0,
     expireContinue: 0,
+    echoCredential: 0,
   };
 
   constructor(seed = 1) {
@@ -101,4 +109,43 @@ function matches(match: FaultMatch | undefined, req: FaultRequest): boolean {
   if (match.path instanceof RegExp) return match.path.test(req.path);
   if (typeof match.path === 'string') return req.path.startsWith(match.path);
   return true;
+}
+
+/** The reason kube-apiserver gives each status code (k8s.io/apimachinery `pkg/api/errors/errors.go`). */
+const reasons: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** What an `echoCredential` fault answers. */
+export interface CredentialEcho {
+  status: number;
+  reason: string;
+  /** The Status message: the credential bare (only known by value) and as an Authorization header. */
+  message: string;
+  /** A `Warning` header value (`299 - "text"`, k8s.io/apimachinery `pkg/util/net/http.go`) quoting it. */
+  warning: string;
+}
+
+/**
+ * The answer of an `echoCredential` fault to a request carrying `authorization`: the credential is the
+ * bearer token (the whole header for another scheme). The message quotes it twice — bare after
+ * "credential", where only its value gives it away, and as `Authorization: Bearer …`, where its shape does.
+ */
+export function credentialEcho(status: number, authorization: string | undefined): CredentialEcho {
+  const header = authorization ?? '';
+  const credential = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? header;
+  return {
+    status,
+    reason: reasons[status] ?? 'InternalError',
+    message: `the gateway refused the request for credential ${credential} (it received Authorization: ${header})`,
+    warning: `299 - "credential ${credential} will stop working soon"`,
+  };
 }

@@ -39,6 +39,7 @@ describe('the functions, really bundled by the stack (local esbuild, no Docker)'
   });
 
   it('loads in a fresh Node process and exports the handler Lambda calls', () => {
+    expect(bundles).toHaveLength(2);
     for (const { dir } of bundles) {
       const out = execFileSync(
         process.execPath,

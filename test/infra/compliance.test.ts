@@ -70,7 +70,9 @@ describe('Control Tower compliance mode', () => {
     const explicitOff = synth({ ...fleet, compliance: { controlTower: false } }).template.toJSON();
     expect(explicitOff).toEqual(off);
     expect(resourcesOf(off, 'AWS::KMS::Key')).toHaveLength(1); // the topic's key only
-    for (const [, group] of resourcesOf(off, 'AWS::Logs::LogGroup')) {
+    const groups = resourcesOf(off, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3); // audit, reap, fan-out
+    for (const [, group] of groups) {
       expect(group.RetentionInDays).toBe(30);
       expect(group.KmsKeyId).toBeUndefined();
     }
@@ -89,6 +91,7 @@ describe('Control Tower compliance mode', () => {
     expect(others).toEqual([]);
     expect(key.EnableKeyRotation).toBe(true);
     const groups = resourcesOf(on, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
     for (const [, group] of groups) expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
 
     const logs = keyStatements(key).find((s) => s.Sid === 'CloudWatchLogsEncryptLogGroups');
@@ -145,8 +148,9 @@ describe('Control Tower compliance mode', () => {
 
   it('keeps a longer retention, and refuses a shorter one naming the control', () => {
     const tenYears = synth({ ...controlTower, logRetention: RetentionDays.TEN_YEARS }).template;
-    for (const [, group] of resources(tenYears, 'AWS::Logs::LogGroup'))
-      expect(group.Properties.RetentionInDays).toBe(3653);
+    const groups = resources(tenYears, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(3653);
     expect(() => synth({ ...controlTower, logRetention: RetentionDays.ONE_MONTH })).toThrow(
       /^logRetentionDays: 30 is under the 365 days compliance\.controlTower requires \(CT\.CLOUDWATCH\.PR\.2\); raise it or leave it unset$/,
     );
@@ -158,8 +162,9 @@ describe('Control Tower compliance mode', () => {
     expect(resources(template, 'AWS::KMS::Key').map(([id]) => id)).toEqual([
       expect.stringMatching(/^TopicKey/),
     ]);
-    for (const [, group] of resources(template, 'AWS::Logs::LogGroup'))
-      expect(group.Properties.KmsKeyId).toBe(arn);
+    const groups = resources(template, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
+    for (const [, group] of groups) expect(group.Properties.KmsKeyId).toBe(arn);
   });
 });
 

@@ -55,6 +55,7 @@ describe('the dashboard and the alarms within CloudWatch’s limits', () => {
       const { template } = synth({ clusters: eksFleet(n), eksAccess: { createAccessEntries: false } });
       const { widgets } = dashboardOf(template);
       expect(widgets.length).toBeLessThanOrEqual(LIMITS.widgets);
+      expect(widgets.length).toBeGreaterThan(0);
       let insightsWidgets = 0;
       for (const w of widgets) {
         if (w.type === 'metric') {
@@ -72,7 +73,9 @@ describe('the dashboard and the alarms within CloudWatch’s limits', () => {
       // is one line per cluster, a Metrics Insights query in a widget of its own, at any fleet size.
       expect(insightsWidgets).toBe(DEFAULT_PER_CLUSTER_METRICS.length);
 
-      for (const [, alarm] of resources(template, 'AWS::CloudWatch::Alarm')) {
+      const alarms = resources(template, 'AWS::CloudWatch::Alarm');
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const [, alarm] of alarms) {
         const metrics = (alarm.Properties.Metrics ?? []) as { Expression?: string; MetricStat?: unknown }[];
         expect(metrics.filter((m) => m.MetricStat).length).toBeLessThanOrEqual(LIMITS.metricsPerAlarm);
         const found = queries(metrics.map((m) => m.Expression));
@@ -103,7 +106,9 @@ describe('two stacks in one account and namespace', () => {
       const watched = (id: string) => {
         const { template } = synth({ clusters: eksFleet(11) }, { id });
         const identities: string[] = [];
-        for (const [, alarm] of resources(template, 'AWS::CloudWatch::Alarm')) {
+        const alarms = resources(template, 'AWS::CloudWatch::Alarm');
+        expect(alarms.length).toBeGreaterThan(0);
+        for (const [, alarm] of alarms) {
           const p = alarm.Properties as {
             Namespace?: string;
             Dimensions?: { Name: string; Value: string }[];
@@ -118,7 +123,9 @@ describe('two stacks in one account and namespace', () => {
             identities.push(q);
           }
         }
-        for (const w of dashboardOf(template).widgets)
+        const { widgets } = dashboardOf(template);
+        expect(widgets.length).toBeGreaterThan(0);
+        for (const w of widgets)
           for (const q of queries(
             (w.properties.metrics ?? []).map((m) => (m.at(-1) as { expression?: string }).expression),
           ))

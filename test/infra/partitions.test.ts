@@ -218,6 +218,8 @@ describe.each(Object.keys(CASES))('%s', (label) => {
       // AWS::IAM::Policy attached to it), trust policies, no overflow managed policy.
       const inline: Record<string, number> = {};
       const roleOf = (ref: unknown) => String(ref).replace(/^arn:.*resource\/(.*)-ABCDEFGHIJKL$/, '$1');
+      expect(ofType(t, 'AWS::IAM::Role').length).toBeGreaterThan(0);
+      expect(ofType(t, 'AWS::IAM::Policy').length).toBeGreaterThan(0);
       for (const [id, r] of ofType(t, 'AWS::IAM::Role')) {
         const p = r.Properties ?? {};
         expect(iamChars(p.AssumeRolePolicyDocument), id).toBeLessThanOrEqual(2_048);
@@ -231,6 +233,8 @@ describe.each(Object.keys(CASES))('%s', (label) => {
       for (const [role, chars] of Object.entries(inline))
         expect(chars, role).toBeLessThanOrEqual(10_240 * 0.9);
       expect(ofType(t, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+      expect(ofType(t, 'AWS::KMS::Key').length).toBeGreaterThan(0);
+      expect(ofType(t, 'AWS::SNS::TopicPolicy')).toHaveLength(1);
       for (const [id, r] of ofType(t, 'AWS::KMS::Key'))
         expect(Buffer.byteLength(JSON.stringify(r.Properties?.KeyPolicy)), id).toBeLessThanOrEqual(32_768);
       for (const [id, r] of ofType(t, 'AWS::SNS::TopicPolicy'))

@@ -153,10 +153,13 @@ describe('one stack within AWS’s quotas', () => {
         expect(chars, role).toBeLessThanOrEqual(QUOTAS.roleInlineChars * 0.9);
       for (const [policy, chars] of Object.entries(m.managedPolicies))
         expect(chars, policy).toBeLessThanOrEqual(QUOTAS.managedPolicyChars * 0.9);
+      expect(Object.keys(m.trustPolicies).length).toBeGreaterThan(0);
       for (const [role, chars] of Object.entries(m.trustPolicies))
         expect(chars, role).toBeLessThanOrEqual(QUOTAS.trustPolicyChars);
       for (const [role, n] of Object.entries(m.managedPerRole))
         expect(n, role).toBeLessThanOrEqual(QUOTAS.managedPoliciesPerRole);
+      expect(m.keyPolicies.length).toBeGreaterThan(0);
+      expect(m.topicPolicies).toHaveLength(1);
       for (const bytes of m.keyPolicies) expect(bytes).toBeLessThanOrEqual(QUOTAS.keyPolicyBytes);
       for (const bytes of m.topicPolicies) expect(bytes).toBeLessThanOrEqual(QUOTAS.topicPolicyBytes);
       expect(m.parameters.length).toBeGreaterThan(0);

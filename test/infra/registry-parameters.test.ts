@@ -42,6 +42,8 @@ describe('a registry larger than one SSM parameter (1,000 clusters of a mixed fl
     const parts = params.filter(([, r]) => r.Properties.Name !== NAME);
 
     expect(parts.map(([, r]) => r.Properties.Name)).toEqual([`${NAME}/1`, `${NAME}/2`, `${NAME}/3`]);
+    expect(index).toBeDefined();
+    expect(params).toHaveLength(4);
     for (const [, r] of params) {
       expect(r.Properties.Tier).toBe('Standard');
       expect((r.Properties.Value as string).length).toBeLessThanOrEqual(4096);

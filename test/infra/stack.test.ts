@@ -132,6 +132,7 @@ describe('the functions', () => {
       });
     }
     const roles = resources(template, 'AWS::IAM::Role').filter(([id]) => /^(Audit|Reap)Role/.test(id));
+    expect(roles).toHaveLength(2);
     for (const [, role] of roles) {
       expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
         'service-role/AWSLambdaVPCAccessExecutionRole',
@@ -141,6 +142,7 @@ describe('the functions', () => {
     const plain = resources(synth().template, 'AWS::IAM::Role').filter(([id]) =>
       /^(Audit|Reap)Role/.test(id),
     );
+    expect(plain).toHaveLength(2);
     for (const [, role] of plain) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -382,7 +384,9 @@ describe('least privilege', () => {
       'logs:DescribeLogGroups',
     ]);
     const wildcards: string[] = [];
-    for (const [id, policy] of resources(template, 'AWS::IAM::Policy')) {
+    const policies = resources(template, 'AWS::IAM::Policy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [id, policy] of policies) {
       const doc = policy.Properties.PolicyDocument as {
         Statement: { Action: string | string[]; Resource: unknown }[];
       };
@@ -994,8 +998,9 @@ describe('notifications', () => {
     const { template } = synth({ notifications: { topicArn } });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::KMS::Key', 0);
-    for (const [, alarm] of resources(template, 'AWS::CloudWatch::Alarm'))
-      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
   });
 });
 

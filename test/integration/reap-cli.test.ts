@@ -12,6 +12,7 @@ import { NODE_LEASE_NAMESPACE } from '../../sim/objects.ts';
 import { leases, nodes } from '../../sim/resources.ts';
 import { defaultScenario, type SeededReport } from '../../sim/scenario.ts';
 import { type CliResult, runCli, writeFleetKubeconfig } from '../support/cli.ts';
+import { deletedLeasePaths, listLeaseVersions, readLeaseVersions } from '../support/lease-versions.ts';
 import { abandonedOldestFirst, countRequests, summaryRow } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
@@ -222,6 +223,59 @@ describe('lease-reaper reap', () => {
     expect(okCluster(report).execution).toMatchObject({ dryRun: true, planned: CAP, deleted: CAP });
     expect(leaseState(sim)).toEqual(before);
   });
+
+  it.each([
+    { mode: 'without --apply', flags: [] as string[], policyText: cappedPolicy },
+    {
+      mode: 'with --apply under a policy that says dryRun: true',
+      flags: ['--apply'],
+      policyText: cappedPolicy.replace('dryRun: false', 'dryRun: true'),
+    },
+  ])(
+    'a dry run $mode sends each planned delete, hears "would delete", and each planned lease keeps its resourceVersion',
+    async ({ flags, policyText }) => {
+      // Prepare: what the planned leases are, read over HTTPS as any client reads them.
+      const { sim, seeded, kubeconfig } = await start('dry-versions');
+      const policy = await tempFile('policy.yaml', policyText);
+      const expectedPlan = abandonedOldestFirst(sim, seeded, INCLUDED).slice(0, CAP);
+      const planned = await readLeaseVersions(sim, expectedPlan);
+      const everyLease = await listLeaseVersions(sim);
+
+      // Act
+      const result = await runCli([
+        'reap',
+        '--kubeconfig',
+        kubeconfig,
+        '--policy',
+        policy,
+        '--output',
+        'json',
+        ...flags,
+      ]);
+
+      // Assess: the server was asked once per planned lease and said yes to each (a 200: RBAC and the
+      // uid/resourceVersion preconditions passed, not a 403 or 409 a real delete would also get)...
+      expect(result.code, result.stderr).toBe(0);
+      expect(planned).toHaveLength(CAP);
+      expect(planned).not.toContain('gone');
+      expect(sorted(deletedLeasePaths(sim))).toEqual(sorted(expectedPlan));
+      const only = okCluster(JSON.parse(result.stdout) as ReapReport);
+      expect(only.execution).toMatchObject({
+        dryRun: true,
+        planned: CAP,
+        deleted: CAP,
+        changed: 0,
+        forbidden: 0,
+        failed: 0,
+      });
+      expect(only.execution.actions.map((a) => [key(a), a.outcome, a.dryRun])).toEqual(
+        expectedPlan.map((k) => [k, 'deleted', true]),
+      );
+      // ...and nothing changed: each planned lease is there with the same uid and resourceVersion.
+      expect(await readLeaseVersions(sim, expectedPlan)).toEqual(planned);
+      expect(await listLeaseVersions(sim)).toEqual(everyLease);
+    },
+  );
 
   it('with --apply deletes exactly the planned leases, and reports them in the JSON ReapReport', async () => {
     // Prepare

@@ -10,6 +10,7 @@ import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import { leases } from '../../sim/resources.ts';
 import { defaultScenario } from '../../sim/scenario.ts';
 import { lambdaContext, mockedAws, secretArn, unreachableKubeconfig } from '../support/aws.ts';
+import { deletedLeasePaths, listLeaseVersions, readLeaseVersions } from '../support/lease-versions.ts';
 import { seedRecentlyRenewedLease } from '../support/reap-output.ts';
 import { simClusters } from '../support/sim.ts';
 
@@ -58,12 +59,16 @@ const total = (name: string) =>
     .map((d) => d.Value);
 
 describe('the reap function', () => {
-  it('in dry-run checks every planned delete with the server and deletes nothing', async () => {
-    const { troubled, handler, lines, leaseKeys } = await fleet(true);
-    const before = leaseKeys();
+  it('in dry-run sends each planned delete, hears success, and every lease keeps its resourceVersion', async () => {
+    // Prepare: every lease as any client reads it, over HTTPS.
+    const { troubled, handler, lines } = await fleet(true);
+    const before = await listLeaseVersions(troubled);
 
+    // Act
     const summary = (await handler({}, lambdaContext)) as FleetReapSummary;
 
+    // Assess: four planned deletes, each sent and answered with success (a 200: RBAC and the preconditions
+    // passed, not a 403 or 409 a real delete would also get)...
     expect(summary).toMatchObject({ dryRun: true, clusters: 2, failedClusters: 1, deleted: 0 });
     expect(summary.perCluster[0]).toMatchObject({
       cluster: 'troubled',
@@ -71,14 +76,28 @@ describe('the reap function', () => {
       planned: 4,
       deleted: 4,
     });
-    expect(leaseKeys()).toEqual(before);
-    expect(total('LeasesDeleted')).toEqual([0]);
-    expect(metric('LeasesDeleted', 'troubled')).toEqual([]);
     const actions = lines
-      .map((l) => JSON.parse(l) as { message: string; outcome?: string; dryRun?: boolean })
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            message: string;
+            namespace?: string;
+            name?: string;
+            outcome?: string;
+            dryRun?: boolean;
+          },
+      )
       .filter((l) => l.message === 'lease action');
     expect(actions).toHaveLength(4);
     expect(actions.every((a) => a.outcome === 'deleted' && a.dryRun === true)).toBe(true);
+    const planned = actions.map((a) => `${a.namespace}/${a.name}`);
+    for (const k of planned) expect(troubled.seeded?.leaderLeases.abandoned).toContain(k);
+    expect([...deletedLeasePaths(troubled)].sort()).toEqual([...planned].sort());
+    // ...and nothing changed: each planned lease, and every other, has the same uid and resourceVersion.
+    expect(await readLeaseVersions(troubled, planned)).toEqual(planned.map((k) => before.get(k)));
+    expect(await listLeaseVersions(troubled)).toEqual(before);
+    expect(total('LeasesDeleted')).toEqual([0]);
+    expect(metric('LeasesDeleted', 'troubled')).toEqual([]);
     expect(lines.join('\n')).not.toContain(troubled.tokens.admin);
   });
 

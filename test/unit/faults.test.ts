@@ -191,7 +191,14 @@ describe('FaultInjector', () => {
       faults.add({ action: { type: 'latency', ms: 50 } });
 
       expect(faults.decide(req())).toEqual({ latencyMs: 150, failure: unavailable });
-      expect(faults.hits).toEqual({ throttle: 0, error: 1, latency: 2, drop: 0, expireContinue: 0 });
+      expect(faults.hits).toEqual({
+        throttle: 0,
+        error: 1,
+        latency: 2,
+        drop: 0,
+        expireContinue: 0,
+        echoCredential: 0,
+      });
     });
 
     it('returns latency alone when no failure rule hits', () => {
@@ -210,7 +217,14 @@ describe('FaultInjector', () => {
       const decisions = [req(), req(), req()].map((r) => faults.decide(r).failure);
 
       expect(decisions).toEqual([{ type: 'throttle', retryAfterSeconds: 2 }, unavailable, undefined]);
-      expect(faults.hits).toEqual({ throttle: 1, error: 1, latency: 0, drop: 0, expireContinue: 0 });
+      expect(faults.hits).toEqual({
+        throttle: 1,
+        error: 1,
+        latency: 0,
+        drop: 0,
+        expireContinue: 0,
+        echoCredential: 0,
+      });
     });
 
     it.each([
@@ -219,6 +233,7 @@ describe('FaultInjector', () => {
       { action: { type: 'latency', ms: 10 } as const, type: 'latency' as const },
       { action: { type: 'drop' } as const, type: 'drop' as const },
       { action: { type: 'expireContinue' } as const, type: 'expireContinue' as const },
+      { action: { type: 'echoCredential', status: 403 } as const, type: 'echoCredential' as const },
     ])('counts a $type hit under hits.$type', ({ action, type }) => {
       const faults = new FaultInjector();
       faults.add({ action, times: 2 });

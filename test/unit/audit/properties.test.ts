@@ -4,6 +4,8 @@ import { type AuditInput, audit } from '../../../shared/audit/audit.ts';
 import { type AuditPolicy, defaultAuditPolicy } from '../../../shared/audit/audit-policy.ts';
 import { isDeletionCandidate, severityRank } from '../../../shared/audit/findings.ts';
 import { type LeaseRecord, toLeaseRecord, toNodeRecord, toPodRecord } from '../../../shared/kube/records.ts';
+import { planDeletions } from '../../../shared/reap/plan.ts';
+import { parseReapPolicy } from '../../../shared/reap/reap-policy.ts';
 import { DAY, HOUR, microTime, NOW, SECOND } from './builders.ts';
 
 const MAX = defaultAuditPolicy.maxLeaseDurationSeconds;
@@ -377,6 +379,201 @@ const cluster = fc
     return { input, freshKeys, nowOffset, policy };
   });
 
+/**
+ * The test's own judgement of a lease's shape, from its fields alone (the Lease API,
+ * https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/lease-v1/, and /work/shared/LEASES.md):
+ * renewTime and acquireTime are MicroTime, RFC 3339 as Go's time.Parse reads it (a real calendar date and
+ * clock time, `T` and a zone, upper or lower case); renewTime must be there and not ahead of `nowMs` by more
+ * than the policy's skew margin (a lease renewed in the future cannot be judged); leaseDurationSeconds is a
+ * whole number of seconds, more than 0 (ValidateLeaseSpec) and at most the policy's sane maximum;
+ * leaseTransitions, when set, a whole number ≥ 0 (ValidateLeaseSpec); holderIdentity, when set, a string.
+ * Returns what is wrong, empty when nothing is. Independent of shared/audit: written from those rules.
+ */
+function malformedByFields(raw: RawLease, nowMs: number, policy: AuditPolicy): string[] {
+  const wrong: string[] = [];
+  const spec = raw.spec;
+  const renew = rfc3339Ms(spec.renewTime);
+  if (renew === undefined) wrong.push('renewTime');
+  else if (renew > nowMs + policy.clockSkewMarginSeconds * 1000) wrong.push('renewTime in the future');
+  const d = spec.leaseDurationSeconds;
+  if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0 || d > policy.maxLeaseDurationSeconds)
+    wrong.push('leaseDurationSeconds');
+  if (
+    spec.acquireTime !== undefined &&
+    spec.acquireTime !== null &&
+    rfc3339Ms(spec.acquireTime) === undefined
+  )
+    wrong.push('acquireTime');
+  const t = spec.leaseTransitions;
+  if (t !== undefined && t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 0))
+    wrong.push('leaseTransitions');
+  const h = spec.holderIdentity;
+  if (h !== undefined && h !== null && typeof h !== 'string') wrong.push('holderIdentity');
+  return wrong;
+}
+
+/** An RFC 3339 date-time (RFC 3339 §5.6, as Go's time.Parse takes it) to epoch ms; undefined when it is not one. */
+function rfc3339Ms(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(
+      value,
+    );
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (monthDays === undefined || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  const offsetMin = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  const fractionMs = Math.floor(Number(`0.${m[7] ?? '0'}`) * 1000);
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, minute, second, fractionMs);
+  return utc.getTime() - offsetMin * 60_000;
+}
+
+/** One defect, each breaking a rule malformedByFields states; `fix` undoes it. */
+const defect = fc.oneof(
+  fc.constantFrom<[string, unknown]>(
+    ['renewTime', undefined],
+    ['renewTime', null],
+    ['renewTime', 1_790_000_000],
+    ['renewTime', true],
+    ['renewTime', { seconds: 1 }],
+    ['renewTime', ''],
+    ['renewTime', 'now'],
+    ['renewTime', '2026-02-30T00:00:00Z'],
+    ['renewTime', '2025-02-29T00:00:00.000000Z'],
+    ['renewTime', '2026-13-01T00:00:00Z'],
+    ['renewTime', '2026-01-01T24:00:00Z'],
+    ['renewTime', '2026-01-01T00:60:00Z'],
+    ['renewTime', '2026-01-01T00:00:60Z'],
+    ['renewTime', '2026-01-01 00:00:00Z'],
+    ['renewTime', '2026-01-01T00:00:00'],
+    ['renewTime', '2026-1-01T00:00:00Z'],
+    ['renewTime', '2026-01-01T00:00:00.Z'],
+    ['renewTime', '2026-01-01T00:00:00.1234567890Z'],
+    // The same calendar and clock rules with an offset or in lower case, not only in the UTC form.
+    ['renewTime', '2026-02-30T01:00:00+01:00'],
+    ['renewTime', '2026-04-31T00:00:00.5-05:00'],
+    ['renewTime', '2026-01-01t24:00:00z'],
+    ['renewTime', '2026-06-15T12:00:00+0200'],
+    ['leaseDurationSeconds', undefined],
+    ['leaseDurationSeconds', null],
+    ['leaseDurationSeconds', 0],
+    ['leaseDurationSeconds', -0],
+    ['leaseDurationSeconds', -1],
+    ['leaseDurationSeconds', -15],
+    ['leaseDurationSeconds', 15.5],
+    ['leaseDurationSeconds', 0.5],
+    ['leaseDurationSeconds', Number.NaN],
+    ['leaseDurationSeconds', Number.POSITIVE_INFINITY],
+    ['leaseDurationSeconds', '15'],
+    ['leaseDurationSeconds', true],
+    ['leaseDurationSeconds', MAX + 1],
+    ['acquireTime', 'yesterday'],
+    ['acquireTime', 1_790_000_000],
+    ['acquireTime', '2026-02-30T00:00:00Z'],
+    ['leaseTransitions', -1],
+    ['leaseTransitions', 2.5],
+    ['leaseTransitions', '3'],
+    ['holderIdentity', 42],
+    ['holderIdentity', { name: 'pod' }],
+    ['holderIdentity', ['pod']],
+  ),
+  // Renewed beyond the skew margin (at most 120 s in these policies) ahead of now.
+  fc
+    .integer({ min: 121 * SECOND + HOUR, max: 30 * DAY })
+    .map((aheadMs): [string, unknown] => ['renewTime', microTime(NOW + aheadMs)]),
+);
+
+/**
+ * A leader lease in payments that any permissive policy would delete (renewed 2 to 40 days ago, its holder
+ * Pod never listed), broken by one defect; `repaired` is the same lease without it.
+ */
+const defectiveLease = fc
+  .record({
+    n: fc.nat(1_000_000),
+    renewAgo: fc.integer({ min: 2 * DAY, max: 40 * DAY }),
+    duration: fc.constantFrom(1, 15, 60, 137),
+    defect,
+  })
+  .map(({ n, renewAgo, duration, defect: [field, value] }) => {
+    const repaired: RawLease = {
+      metadata: {
+        namespace: 'payments',
+        name: `defective-${n}`,
+        uid: `defective-uid-${n}`,
+        resourceVersion: '11',
+        creationTimestamp: '2026-10-01T00:00:00Z',
+      },
+      spec: {
+        holderIdentity: `gone-controller-5c8d9f7b6-zz9xq_${n}`,
+        leaseDurationSeconds: duration,
+        renewTime: microTime(NOW - renewAgo),
+        acquireTime: microTime(NOW - renewAgo - DAY),
+        leaseTransitions: 3,
+      },
+    };
+    const spec = { ...repaired.spec, [field]: value };
+    if (value === undefined) delete spec[field];
+    return { broken: { ...repaired, spec }, repaired };
+  });
+
+/** Arbitrary clusters as `cluster` makes them, with one to five defective leases among the leases. */
+const clusterWithDefects = fc
+  .record({
+    leases: fc.uniqueArray(rawLease, { selector: key, maxLength: 20 }),
+    defective: fc.uniqueArray(defectiveLease, { selector: (d) => key(d.broken), minLength: 1, maxLength: 5 }),
+    nodes: fc.uniqueArray(rawNode, { selector: (n) => n.metadata.name, maxLength: 4 }),
+    pods: rawPods,
+    nowOffset: fc.oneof(fc.constant(0), fc.integer({ min: -HOUR, max: HOUR })),
+    policy: auditPolicy,
+  })
+  .map(({ leases, defective, nodes, pods, nowOffset, policy }) => {
+    const raws: RawLease[] = [
+      ...leases.map((l, i) => ({ ...l, metadata: { ...l.metadata, uid: `lease-uid-${i}` } })),
+      ...defective.map((d) => d.broken),
+    ];
+    const input: AuditInput = {
+      cluster: 'prop',
+      leases: raws.map(toLeaseRecord),
+      nodes: nodes.map(toNodeRecord),
+      pods: pods?.map(toPodRecord),
+    };
+    return { raws, input, nowOffset, policy };
+  });
+
+/**
+ * The most a reap policy may allow, on these leases: every namespace, and every kube-system lease a policy can
+ * name (a DNS subdomain, as the API server requires of a Lease's name).
+ */
+function anythingGoes(leases: readonly LeaseRecord[]) {
+  const nameable = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+  return parseReapPolicy({
+    namespaces: { include: ['*'] },
+    minExpiredFor: '10m',
+    reapOrphanedNodeLeases: true,
+    allowSystemLeases: [
+      ...new Set(
+        leases
+          .filter((l) => l.namespace === 'kube-system' && nameable.test(l.name))
+          .map((l) => `kube-system/${l.name}`),
+      ),
+    ],
+    maxDeletionsPerRun: 1000,
+    maxDeletionsPerCluster: 1000,
+  });
+}
+
 const RUNS = 1000;
 
 describe('audit properties', () => {
@@ -395,23 +592,62 @@ describe('audit properties', () => {
     );
   });
 
-  it('never makes a malformed lease a deletion candidate, nor gives it any other finding', () => {
+  it('never plans, nor makes a candidate of, a lease whose own fields are malformed; reports each as MalformedLease', () => {
+    let judgedMalformed = 0;
     fc.assert(
-      fc.property(cluster, ({ input, nowOffset, policy }) => {
+      fc.property(clusterWithDefects, ({ raws, input, nowOffset, policy }) => {
+        // Prepare: the test's own verdict, from each lease's fields (malformedByFields), not the audit's
+        const nowMs = NOW + nowOffset;
+        const malformed = new Set(
+          raws
+            .filter((r) => malformedByFields(r, nowMs, policy).length > 0)
+            .map((r) => String(r.metadata.uid)),
+        );
+        expect(malformed.size).toBeGreaterThan(0); // every cluster holds at least one defective lease
+        judgedMalformed += malformed.size;
+
         // Act
-        const a = audit(input, NOW + nowOffset, policy);
+        const a = audit(input, nowMs, policy);
+        const plan = planDeletions(a, input.leases, anythingGoes(input.leases), undefined, input.pods);
 
         // Assess
-        const malformed = new Set(a.findings.filter((f) => f.type === 'MalformedLease').map((f) => f.uid));
-        for (const f of a.findings) {
-          if (f.uid === undefined || !malformed.has(f.uid)) continue;
-          expect(isDeletionCandidate(f)).toBe(false);
-          expect(f.type).toBe('MalformedLease');
-        }
-        expect(malformed.size).toBe(a.counts.findings.MalformedLease);
-        for (const f of a.findings) {
-          if (f.type === 'MalformedLease') expect(f.facts.problems?.length ?? 0).toBeGreaterThan(0);
-        }
+        expect(
+          plan.deletions.filter((d) => malformed.has(d.uid)).map((d) => `${d.namespace}/${d.name}`),
+        ).toEqual([]);
+        const about = a.findings.filter((f) => f.uid !== undefined && malformed.has(f.uid));
+        expect(about.filter(isDeletionCandidate)).toEqual([]);
+        expect(
+          about.filter((f) => f.type !== 'MalformedLease' && f.type !== 'ControlPlaneLeaderMissing'),
+        ).toEqual([]);
+        expect(new Set(about.filter((f) => f.type === 'MalformedLease').map((f) => f.uid))).toEqual(
+          malformed,
+        );
+      }),
+      { numRuns: RUNS },
+    );
+    expect(judgedMalformed).toBeGreaterThanOrEqual(RUNS);
+  });
+
+  it('plans each defective lease once its defect is repaired: the defect alone keeps it out', () => {
+    fc.assert(
+      fc.property(defectiveLease, ({ broken, repaired }) => {
+        // Prepare
+        expect(malformedByFields(broken, NOW, defaultAuditPolicy).length).toBeGreaterThan(0);
+        expect(malformedByFields(repaired, NOW, defaultAuditPolicy)).toEqual([]);
+        const leases = [toLeaseRecord(repaired)];
+        const policy = { ...defaultAuditPolicy, abandonedAfterSeconds: HOUR / SECOND };
+
+        // Act
+        const plan = planDeletions(
+          audit({ cluster: 'prop', leases, nodes: [], pods: [] }, NOW, policy),
+          leases,
+          anythingGoes(leases),
+          undefined,
+          [],
+        );
+
+        // Assess
+        expect(plan.deletions.map((d) => d.uid)).toEqual([repaired.metadata.uid]);
       }),
       { numRuns: RUNS },
     );

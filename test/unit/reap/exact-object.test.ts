@@ -96,3 +96,28 @@ describe('the planner and executor delete only the exact object a finding judged
     expect(plan.skipped.map((s) => s.skip)).toEqual(['notListed']);
   });
 });
+
+describe('the planner never plans a lease listed without its preconditions', () => {
+  it.each([
+    { missing: 'resourceVersion', metadata: { uid: 'uid-stale' } },
+    { missing: 'uid', metadata: { resourceVersion: '100' } },
+    { missing: 'both', metadata: {} },
+  ])('leaves out an abandoned lease listed without $missing, as notListed', async ({ metadata }) => {
+    // Prepare: the same abandoned lease, listed with and without; the control shows it is otherwise planned
+    const raw = rawLeaderLease({ name: NAME, renewAgoMs: 3 * DAY });
+    const { uid: _uid, resourceVersion: _rv, ...rest } = raw.metadata as Record<string, unknown>;
+    const bare = toLeaseRecord({ ...raw, metadata: { ...rest, ...metadata } });
+    const { deleter, calls } = recordingDeleter();
+
+    // Act
+    const left = planDeletions(auditOf({ leases: [bare], pods: [] }), [bare], policy);
+    const taken = planDeletions(auditOf({ leases: [stale], pods: [] }), [stale], policy);
+    await executePlan(left, deleter, { dryRun: false });
+
+    // Assess
+    expect(left.deletions).toEqual([]);
+    expect(left.skipped).toMatchObject([{ name: NAME, skip: 'notListed' }]);
+    expect(calls).toEqual([]);
+    expect(taken.deletions.map((d) => `${d.uid}@${d.resourceVersion}`)).toEqual(['uid-stale@100']);
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { deleteLease, type LeaseIdentity } from '../../shared/kube/delete-lease.ts';
+import { listAll } from '../../shared/kube/list-all.ts';
+import { toLeaseRecord } from '../../shared/kube/records.ts';
+import type { SimCluster } from '../../sim/cluster.ts';
+import { microTime } from '../../sim/kube-object.ts';
+import { leases } from '../../sim/resources.ts';
+import { clientFor, seedLeases, simClusters } from '../support/sim.ts';
+
+/**
+ * deleteLease against the simulated apiserver over real HTTPS (TLS verified, the real client): the delete
+ * carries both preconditions of the lease as listed, and without both it is never sent. The apiserver
+ * checks each precondition against the stored object and answers 409 when either differs
+ * (k8s.io/apiserver `pkg/registry/rest/delete.go` BeforeDelete, `pkg/storage/etcd3/store.go`
+ * conditionalDelete; https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/delete-options/).
+ */
+
+const clusters = simClusters();
+const NAMESPACE = 'bulk-0';
+const NAME = 'lease-000000';
+
+/** One seeded lease, as the reaper lists it: the identity its delete must carry. */
+async function listedLease(): Promise<{ sim: SimCluster; listed: LeaseIdentity }> {
+  const sim = await clusters.start();
+  seedLeases(sim, 1, 1);
+  const listed = (
+    await listAll(clientFor(sim), '/apis/coordination.k8s.io/v1/leases', 'leases', toLeaseRecord)
+  ).items;
+  expect(listed.map((l) => `${l.namespace}/${l.name}`)).toEqual([`${NAMESPACE}/${NAME}`]);
+  const lease: LeaseIdentity | undefined = listed[0];
+  if (!lease) throw new Error('nothing listed');
+  expect(lease.uid).toMatch(/.+/);
+  expect(lease.resourceVersion).toMatch(/^\d+$/);
+  return { sim, listed: lease };
+}
+
+/** The stored lease's uid@resourceVersion, or undefined when it is gone. */
+const stored = (sim: SimCluster) => {
+  const meta = sim.store.get(leases, NAMESPACE, NAME)?.obj.metadata;
+  return meta ? `${meta.uid}@${meta.resourceVersion}` : undefined;
+};
+const deletesSent = (sim: SimCluster) => sim.requests.filter((r) => r.method === 'DELETE').length;
+
+describe('deleteLease: never without both preconditions', () => {
+  it.each([
+    { missing: 'resourceVersion', change: { resourceVersion: '' } },
+    { missing: 'uid', change: { uid: '' } },
+    { missing: 'both', change: { uid: '', resourceVersion: '' } },
+  ])('sends nothing for a lease listed without $missing, in dry run and for real', async ({ change }) => {
+    // Prepare
+    const { sim, listed } = await listedLease();
+    const before = stored(sim);
+
+    // Act
+    const real = await deleteLease(clientFor(sim), { ...listed, ...change }, { dryRun: false });
+    const dry = await deleteLease(clientFor(sim), { ...listed, ...change }, { dryRun: true });
+
+    // Assess
+    for (const outcome of [real, dry]) {
+      expect(outcome).toMatchObject({
+        result: 'failed',
+        error: {
+          message: `lease ${NAMESPACE}/${NAME} has no uid or resourceVersion to use as preconditions`,
+        },
+      });
+    }
+    expect(deletesSent(sim)).toBe(0);
+    expect(stored(sim)).toBe(before);
+  });
+});
+
+describe('deleteLease: the server checks both preconditions of the lease as listed', () => {
+  it('keeps a lease renewed after it was listed (its resourceVersion moved): changed, not deleted', async () => {
+    // Prepare: its holder renews it after the list (a write: the resourceVersion moves, the uid stays)
+    const { sim, listed } = await listedLease();
+    const current = sim.store.get(leases, NAMESPACE, NAME);
+    if (!current) throw new Error('not seeded');
+    const renewed = sim.store.update(leases, {
+      ...current.obj,
+      spec: { ...(current.obj.spec as object), renewTime: microTime(sim.store.clock()) },
+    }).obj;
+    expect(renewed.metadata.uid).toBe(listed.uid);
+    expect(renewed.metadata.resourceVersion).not.toBe(listed.resourceVersion);
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), listed, { dryRun: false });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      result: 'changed',
+      message: expect.stringContaining('the ResourceVersion in the precondition'),
+    });
+    expect(deletesSent(sim)).toBe(1);
+    expect(stored(sim)).toBe(`${listed.uid}@${renewed.metadata.resourceVersion}`);
+  });
+
+  it('keeps a lease whose uid is not the one listed, even when the resourceVersion matches', async () => {
+    // Prepare: the same name and resourceVersion under another uid — only the uid precondition tells them apart
+    const { sim, listed } = await listedLease();
+    const other = { ...listed, uid: '00000000-0000-4000-8000-000000000000' };
+
+    // Act
+    const real = await deleteLease(clientFor(sim), other, { dryRun: false });
+    const dry = await deleteLease(clientFor(sim), other, { dryRun: true });
+
+    // Assess
+    for (const outcome of [real, dry]) {
+      expect(outcome).toMatchObject({
+        result: 'changed',
+        message: expect.stringContaining('the UID in the precondition'),
+      });
+    }
+    expect(stored(sim)).toBe(`${listed.uid}@${listed.resourceVersion}`);
+  });
+
+  it('keeps a lease listed at an older resourceVersion in a dry run too: the server checks, and says changed', async () => {
+    // Prepare
+    const { sim, listed } = await listedLease();
+    const older = { ...listed, resourceVersion: String(Number(listed.resourceVersion) - 1) };
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), older, { dryRun: true });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      result: 'changed',
+      message: expect.stringContaining('the ResourceVersion in the precondition'),
+    });
+    expect(stored(sim)).toBe(`${listed.uid}@${listed.resourceVersion}`);
+  });
+
+  it('deletes the lease when both preconditions still match (the control: the guard is not refusing everything)', async () => {
+    // Prepare
+    const { sim, listed } = await listedLease();
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), listed, { dryRun: false });
+
+    // Assess
+    expect(outcome).toEqual({ result: 'deleted', dryRun: false });
+    expect(stored(sim)).toBeUndefined();
+  });
+});
