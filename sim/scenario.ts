@@ -62,28 +62,6 @@ export interface ScenarioSpec {
   sharedLeaseNameHolders?: number;
 }
 
-export const defaultScenario: ScenarioSpec = {
-  nodes: 200,
-  staleNodes: 3,
-  orphanedNodeLeases: 4,
-  nodesWithoutLease: 2,
-  liveApiServers: 3,
-  duplicateApiServerHostnames: 1,
-  systemLeaderLeases: 3,
-  expiredApiServers: 3,
-  workloadLeases: 12,
-  abandonedLeases: 6,
-  expiredLeases: 2,
-  coordinatedLeases: 1,
-  malformedLeases: 3,
-  controlPlaneLeaderless: 0,
-  flappingLeaders: 0,
-  staleLeaseCandidates: 0,
-  coordinatedLeasesWithoutCandidate: 0,
-  genericLeaseNames: 0,
-  sharedLeaseNameHolders: 0,
-};
-
 /** An empty cluster apart from the given counts. */
 export const emptyScenario: ScenarioSpec = {
   nodes: 0,
@@ -105,6 +83,24 @@ export const emptyScenario: ScenarioSpec = {
   coordinatedLeasesWithoutCandidate: 0,
   genericLeaseNames: 0,
   sharedLeaseNameHolders: 0,
+};
+
+/** A small cluster with a few of each shape lease-reaper reports (the issue-17 shapes are opt-in). */
+export const defaultScenario: ScenarioSpec = {
+  ...emptyScenario,
+  nodes: 200,
+  staleNodes: 3,
+  orphanedNodeLeases: 4,
+  nodesWithoutLease: 2,
+  liveApiServers: 3,
+  duplicateApiServerHostnames: 1,
+  systemLeaderLeases: 3,
+  expiredApiServers: 3,
+  workloadLeases: 12,
+  abandonedLeases: 6,
+  expiredLeases: 2,
+  coordinatedLeases: 1,
+  malformedLeases: 3,
 };
 
 /** Whether a scenario seeds LeaseCandidate shapes, so the cluster must serve the API. */
@@ -361,23 +357,12 @@ export function buildScenario(
   }
 
   const podNode = () => liveNodes[r.int(0, Math.max(1, liveNodes.length))] ?? 'ip-10-0-0-1.ec2.internal';
+  const seedContext = { r, nowMs, created, add, renew, seeded, podNode };
   for (let i = 0; i < spec.workloadLeases; i++) {
     const namespace = workloadNamespaces[i % workloadNamespaces.length] ?? 'default';
     const podName = `controller-${i}-${r.hex(10)}-${r.hex(5)}`;
-    add(pods, podObject(namespace, podName, podNode(), 'Running', nowMs - DAY));
     const name = `${r.pick(['operator', 'controller', 'webhook', 'reconciler'])}-${i}.example.com`;
-    const lease = add(
-      leases,
-      leaderLease({
-        namespace,
-        name,
-        holder: `${podName}_${r.uuid()}`,
-        renewMs: nowMs - r.int(0, 1_500),
-        acquireMs: nowMs - DAY,
-        createdMs: created,
-      }),
-    );
-    renew.push({ namespace, name, periodMs: 2_000, kind: 'leader' });
+    const lease = seedLiveLeader(seedContext, { namespace, name, podName });
     seeded.leaderLeases.live.push(key(lease));
   }
 
@@ -438,7 +423,7 @@ export function buildScenario(
     if (released) seeded.leaderLeases.released.push(key(lease));
   }
 
-  seedIssue17Shapes(spec, options, { r, nowMs, created, add, renew, seeded, podNode, coordinatedHolders });
+  seedIssue17Shapes(spec, options, { ...seedContext, coordinatedHolders });
 
   const malformations: ((o: KubeObject) => void)[] = [
     (o) => {
@@ -521,6 +506,33 @@ interface SeedContext {
   podNode: () => string;
   /** The holder of each `coordinatedLeases` lease, by key. */
   coordinatedHolders: ReadonlyMap<string, string>;
+}
+
+/**
+ * A live leader: a Running Pod (on a live Node, up a day) holds `name` as client-go leader election writes it
+ * (holder `<pod>_<uuid>`, renewed within the last 1.5 s, acquired a day ago), and the renewer keeps it fresh.
+ */
+function seedLiveLeader(
+  c: Omit<SeedContext, 'coordinatedHolders'>,
+  lease: { namespace: string; name: string; podName: string; labels?: Record<string, string> },
+): KubeObject {
+  const { r, nowMs, created, add, renew, podNode } = c;
+  const { namespace, name, podName, labels } = lease;
+  add(pods, podObject(namespace, podName, podNode(), 'Running', nowMs - DAY));
+  const stored = add(
+    leases,
+    leaderLease({
+      namespace,
+      name,
+      holder: `${podName}_${r.uuid()}`,
+      renewMs: nowMs - r.int(0, 1_500),
+      acquireMs: nowMs - DAY,
+      createdMs: created,
+      ...(labels ? { labels } : {}),
+    }),
+  );
+  renew.push({ namespace, name, periodMs: 2_000, kind: 'leader' });
+  return stored;
 }
 
 /**
@@ -647,20 +659,7 @@ function seedIssue17Shapes(spec: ScenarioSpec, options: ScenarioOptions, c: Seed
   for (let i = 0; i < (spec.genericLeaseNames ?? 0); i++) {
     const namespace = workloadNamespaces[i % workloadNamespaces.length] ?? 'default';
     const podName = `controller-${r.hex(10)}-${r.hex(5)}`;
-    add(pods, podObject(namespace, podName, podNode(), 'Running', nowMs - DAY));
-    const name = genericNames[i] as string;
-    const lease = add(
-      leases,
-      leaderLease({
-        namespace,
-        name,
-        holder: `${podName}_${r.uuid()}`,
-        renewMs: nowMs - r.int(0, 1_500),
-        acquireMs: nowMs - DAY,
-        createdMs: created,
-      }),
-    );
-    renew.push({ namespace, name, periodMs: 2_000, kind: 'leader' });
+    const lease = seedLiveLeader(c, { namespace, name: genericNames[i] as string, podName });
     seeded.namingAdvice.generic.push(key(lease));
   }
 
@@ -670,20 +669,8 @@ function seedIssue17Shapes(spec: ScenarioSpec, options: ScenarioOptions, c: Seed
     const namespace = workloadNamespaces[i] ?? 'default';
     const app = sharedNameApps[i] as string;
     const podName = `${app}-${r.hex(10)}-${r.hex(5)}`;
-    add(pods, podObject(namespace, podName, podNode(), 'Running', nowMs - DAY));
-    const lease = add(
-      leases,
-      leaderLease({
-        namespace,
-        name: SHARED_LEASE_NAME,
-        holder: `${podName}_${r.uuid()}`,
-        renewMs: nowMs - r.int(0, 1_500),
-        acquireMs: nowMs - DAY,
-        createdMs: created,
-        labels: { 'app.kubernetes.io/name': app },
-      }),
-    );
-    renew.push({ namespace, name: SHARED_LEASE_NAME, periodMs: 2_000, kind: 'leader' });
+    const labels = { 'app.kubernetes.io/name': app };
+    const lease = seedLiveLeader(c, { namespace, name: SHARED_LEASE_NAME, podName, labels });
     seeded.namingAdvice.shared.push(key(lease));
   }
 }
