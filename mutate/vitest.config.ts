@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests Stryker runs against each mutant: the unit tests (the delete path's included, against the
+ * simulated cluster over HTTPS). Every safety guard has a unit test that catches it; the integration
+ * tests, which catch each one end to end as well, start whole fleets and would make a run take hours.
+ * (The CLI tests run the bundled CLI in a child process, which no mutant reaches.)
+ */
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['test/unit/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+  },
+});
