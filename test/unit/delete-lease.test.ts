@@ -141,3 +141,53 @@ describe('deleteLease: the server checks both preconditions of the lease as list
     expect(stored(sim)).toBeUndefined();
   });
 });
+
+describe('deleteLease: each answer of the apiserver', () => {
+  it('dry run: the server is asked (dryRun ["All"] in the body) and confirms, and the lease stays exactly as listed', async () => {
+    // Prepare
+    const { sim, listed } = await listedLease();
+    const before = stored(sim);
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), listed, { dryRun: true });
+
+    // Assess
+    expect(outcome).toEqual({ result: 'deleted', dryRun: true });
+    expect(deletesSent(sim)).toBe(1);
+    expect(stored(sim)).toBe(before);
+  });
+
+  it('404: a lease someone else deleted first is alreadyGone', async () => {
+    // Prepare
+    const { sim, listed } = await listedLease();
+    sim.store.delete(leases, NAMESPACE, NAME);
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), listed, { dryRun: false });
+
+    // Assess
+    expect(outcome).toEqual({ result: 'alreadyGone' });
+  });
+
+  it('403: a caller without delete is told it is forbidden, with the server’s reason and how to grant it', async () => {
+    // Prepare: a caller that may read leases but not delete them (RBAC answers 403 before any precondition).
+    const sim = await clusters.start(undefined, {
+      extraUsers: [{ token: 'reader-token', name: 'reader', verbs: ['get', 'list', 'watch'] }],
+    });
+    seedLeases(sim, 1, 1);
+    const [listed] = (
+      await listAll(clientFor(sim), '/apis/coordination.k8s.io/v1/leases', 'leases', toLeaseRecord)
+    ).items;
+    if (!listed) throw new Error('nothing listed');
+    const before = stored(sim);
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim, { token: 'reader-token' }), listed, { dryRun: false });
+
+    // Assess
+    expect(outcome.result).toBe('forbidden');
+    expect((outcome as { message: string }).message).toMatch(/forbidden/i);
+    expect((outcome as { message: string }).message).toContain(`leases`);
+    expect(stored(sim)).toBe(before);
+  });
+});
