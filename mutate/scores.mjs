@@ -1,9 +1,10 @@
-// The mutation score of each mutated file, from Stryker's JSON report: `node mutate/scores.mjs`.
+// The mutation score of each mutated file, from the report Stryker keeps for incremental runs (committed, so a
+// clean clone has the last scores and the next run tests only what changed): `node mutate/scores.mjs`.
 // Score = (killed + timeout) / (valid mutants), as Stryker counts it: mutants that do not compile (caught by
 // the TypeScript checker) are not valid; mutants no test reaches ("no coverage") count as survivors.
 import { readFileSync } from 'node:fs';
 
-const report = JSON.parse(readFileSync(new URL('reports/mutation.json', import.meta.url), 'utf8'));
+const report = JSON.parse(readFileSync(new URL('reports/stryker-incremental.json', import.meta.url), 'utf8'));
 const KILLED = new Set(['Killed', 'Timeout']);
 const INVALID = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 const rows = Object.entries(report.files)

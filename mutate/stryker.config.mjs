@@ -21,7 +21,8 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'mutate/tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  // Only what changed since the last run is tested again (the file is committed with the report).
+  // Only what changed since the last run is tested again. The file is committed: it is also the report
+  // mutate/scores.mjs reads (mutation.html / .json, written beside it, are not).
   incremental: true,
   incrementalFile: 'mutate/reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
