@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { RETRIER_FIELDS } from '../support/asl-interpreter.ts';
 import { resolveValue } from './iam-policy.ts';
 
 interface AslValidation {
@@ -28,17 +29,6 @@ export function stateMachineDefinition(template: object, logicalId: string): Rec
   );
   return JSON.parse(text as string) as Record<string, unknown>;
 }
-
-/** Retrier fields the ASL spec defines; asl-validator's schema lets any other field (or value) through. */
-const RETRIER_FIELDS = new Set([
-  'ErrorEquals',
-  'IntervalSeconds',
-  'MaxAttempts',
-  'BackoffRate',
-  'MaxDelaySeconds',
-  'JitterStrategy',
-  'Comment',
-]);
 
 /**
  * Every problem of an ASL definition: asl-validator's (schemas of every state type — Map with ItemProcessor

@@ -104,7 +104,8 @@ const STATE_FIELDS: Record<string, Set<string>> = {
   Succeed: new Set([...COMMON, 'InputPath', 'OutputPath']),
   Fail: new Set([...COMMON, 'Error', 'Cause']),
 };
-const RETRIER_FIELDS = new Set([
+/** The fields of a retrier the ASL spec defines ("Retrying after error"). */
+export const RETRIER_FIELDS: ReadonlySet<string> = new Set([
   'ErrorEquals',
   'IntervalSeconds',
   'MaxAttempts',
