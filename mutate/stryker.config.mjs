@@ -30,7 +30,8 @@ export default {
   jsonReporter: { fileName: 'mutate/reports/mutation.json' },
   thresholds: { high: 95, low: 90, break: null },
   concurrency: 2,
-  timeoutMS: 20_000,
+  // Beyond the unmutated run's own time: a mutant that loops forever is a timeout (counted as killed).
+  timeoutMS: 10_000,
   tempDirName: '.stryker-tmp',
   ignorePatterns: ['dist', 'cdk.out', '.scratch', 'mutate/node_modules', 'mutate/reports', 'bench/results'],
   cleanTempDir: 'always',

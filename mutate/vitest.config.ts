@@ -13,5 +13,8 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    // One module graph for all the test files of a mutant's run: a run took ~3× longer isolated. Safe here:
+    // Stryker switches mutants by a global it sets per run, not by reloading modules.
+    isolate: false,
   },
 });

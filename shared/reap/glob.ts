@@ -28,7 +28,8 @@ export function globMatch(pattern: string, value: string): GlobMatch {
     if (c === '*') {
       star = p++;
       resume = v;
-    } else if (c !== undefined && (c === '?' || c === value[v])) {
+    } else if (c === '?' || c === value[v]) {
+      // (A used-up pattern gives c === undefined, which equals no character of the value.)
       p++;
       v++;
     } else if (star >= 0) {
@@ -47,9 +48,16 @@ export function globMatch(pattern: string, value: string): GlobMatch {
   return { matched: p === pattern.length, steps };
 }
 
+/**
+ * A glob as it is matched: runs of stars match what one star does, and collapsing them keeps the step bound
+ * in the pattern's real size.
+ */
+export function compileGlob(pattern: string): string {
+  return pattern.replace(/\*{2,}/g, '*');
+}
+
 /** A predicate true for a value that matches any of the globs (none: false). */
 export function globMatcher(patterns: readonly string[]): (value: string) => boolean {
-  // Runs of stars match what one star does; collapsing them keeps the step bound in the pattern's real size.
-  const compiled = patterns.map((p) => p.replace(/\*{2,}/g, '*'));
+  const compiled = patterns.map(compileGlob);
   return (value) => compiled.some((p) => globMatch(p, value).matched);
 }

@@ -137,8 +137,8 @@ export function planDeletions(
     // kube-node-lease as a heartbeat first).
     if (f.leaseKind === 'coordinated' || isCoordinated(lease))
       return ['coordinated', 'managed by coordinated leader election'];
-    const holder = holderOf(lease);
-    if (f.facts.holderPodRunning === true || (holder !== '' && livePods?.has(holderPodName(holder)))) {
+    // (No holder names no Pod: every listed Pod has a name.)
+    if (f.facts.holderPodRunning === true || livePods?.has(holderPodName(holderOf(lease)))) {
       return ['holderRunning', 'its holder Pod is running'];
     }
     if (f.type === 'OrphanedNodeLease') {

@@ -1,11 +1,16 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { deleteLease, type LeaseIdentity } from '../../shared/kube/delete-lease.ts';
+import { KubeClient } from '../../shared/kube/kube-client.ts';
 import { listAll } from '../../shared/kube/list-all.ts';
 import { toLeaseRecord } from '../../shared/kube/records.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { microTime } from '../../sim/kube-object.ts';
 import { leases } from '../../sim/resources.ts';
-import { clientFor, seedLeases, simClusters } from '../support/sim.ts';
+import { generateSimTls } from '../../sim/tls.ts';
+import { clientFor, fastRetry, seedLeases, simClusters } from '../support/sim.ts';
 
 /**
  * deleteLease against the simulated apiserver over real HTTPS (TLS verified, the real client): the delete
@@ -189,5 +194,51 @@ describe('deleteLease: each answer of the apiserver', () => {
     expect((outcome as { message: string }).message).toMatch(/forbidden/i);
     expect((outcome as { message: string }).message).toContain(`leases`);
     expect(stored(sim)).toBe(before);
+  });
+
+  it('a server that keeps failing: failed after the retries, and the error names the delete it was trying', async () => {
+    // Prepare: every DELETE answered 503 (the client retries it, then gives up).
+    const { sim, listed } = await listedLease();
+    sim.faults.add({ action: { type: 'error', status: 503 }, match: { method: 'DELETE' } });
+
+    // Act
+    const outcome = await deleteLease(clientFor(sim), listed, { dryRun: false });
+
+    // Assess
+    expect(outcome.result).toBe('failed');
+    expect((outcome as { error: Error }).error.message).toContain(
+      `while trying to delete lease ${NAMESPACE}/${NAME}`,
+    );
+    expect(deletesSent(sim)).toBeGreaterThan(1);
+    expect(stored(sim)).toBeDefined();
+  });
+
+  it('409 from a proxy that sends no Status body: changed, saying the HTTP status', async () => {
+    // Prepare: not kube-apiserver (which always explains a 409 in a Status), but something in front of one.
+    const tls = await generateSimTls();
+    const proxy = https.createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(409).end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const kc = kubeConfigFromEndpoint({
+        name: 'bare-409',
+        server: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        caData: Buffer.from(tls.caCertPem).toString('base64'),
+        token: 'any',
+      });
+      const lease = { namespace: NAMESPACE, name: NAME, uid: 'u-1', resourceVersion: '7' };
+
+      // Act
+      const outcome = await deleteLease(new KubeClient('bare-409', kc, { retry: fastRetry }), lease, {
+        dryRun: false,
+      });
+
+      // Assess
+      expect(outcome).toEqual({ result: 'changed', message: 'HTTP 409' });
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -45,6 +45,10 @@ describe('clockRefusal', () => {
 
   it.each([
     [500, '+0.5s'],
+    // No skew is not negative; each unit starts at its own size.
+    [0, '+0.0s'],
+    [3_600_000, '+1.0h'],
+    [DAY, '+1.0d'],
     [-12_000, '-12.0s'],
     [9_000_000, '+2.5h'],
     [-40 * DAY, '-40.0d'],

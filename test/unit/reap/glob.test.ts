@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { globMatch, globMatcher } from '../../../shared/reap/glob.ts';
+import { compileGlob, globMatch, globMatcher } from '../../../shared/reap/glob.ts';
 
 /**
  * The definition, as a dynamic program over (pattern prefix, value prefix): obviously right, too slow for
@@ -73,6 +73,16 @@ describe('globMatch', () => {
     expect(result.steps).toBeLessThanOrEqual((value.length + 1) * (pattern.length + 1));
   });
 
+  it.each([
+    // One step per value character; then one per trailing star the used-up value leaves.
+    ['abc', 'abc', 3],
+    ['a**', 'a', 3],
+    // 'a'; the star; 'b' fails against 'x', then 'y' (the star swallowing each); then 'b': 5 steps.
+    ['a*b', 'axyb', 5],
+  ])('counts its steps: %j against %j takes %d', (pattern, value, steps) => {
+    expect(globMatch(pattern, value)).toEqual({ matched: true, steps });
+  });
+
   it('grows linearly in the value for a fixed pattern', () => {
     const pattern = `${'*a'.repeat(20)}*b`;
     const steps = (n: number) => globMatch(pattern, 'a'.repeat(n)).steps;
@@ -84,6 +94,15 @@ describe('globMatch', () => {
 });
 
 describe('globMatcher', () => {
+  it.each([
+    ['a***b**', 'a*b*'],
+    ['**', '*'],
+    ['a*b', 'a*b'],
+    ['?**?', '?*?'],
+  ])('compiles %j to %j', (pattern, compiled) => {
+    expect(compileGlob(pattern)).toBe(compiled);
+  });
+
   it('treats runs of stars as one and matches the same values', () => {
     const matcher = globMatcher(['a***b**']);
     expect(matcher('ab')).toBe(true);

@@ -72,7 +72,14 @@ interface Scenario {
 }
 
 describe('planDeletions: each policy guard leaves the lease out, and only that guard', () => {
-  it.each<{ rule: string; target: string; guarded: Scenario; control: Scenario; skip: string }>([
+  it.each<{
+    rule: string;
+    target: string;
+    guarded: Scenario;
+    control: Scenario;
+    skip: string;
+    detail: string;
+  }>([
     {
       rule: 'a leader lease annotated lease-reaper.io/protect: "true"',
       target: 'payments/gone.example.com',
@@ -89,6 +96,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy(),
       },
       skip: 'protected',
+      detail: 'annotated lease-reaper.io/protect: "true"',
     },
     {
       rule: 'an orphaned node lease annotated lease-reaper.io/protect: "true"',
@@ -102,6 +110,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ reapOrphanedNodeLeases: true }),
       },
       skip: 'protected',
+      detail: 'annotated lease-reaper.io/protect: "true"',
     },
     {
       rule: 'a kube-system leader lease not in allowSystemLeases',
@@ -115,6 +124,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ allowSystemLeases: ['kube-system/old-cloud-controller'] }),
       },
       skip: 'systemLease',
+      detail: 'a kube-system leader lease not named in allowSystemLeases',
     },
     {
       rule: 'an orphaned node lease while reapOrphanedNodeLeases is false',
@@ -128,6 +138,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ reapOrphanedNodeLeases: true }),
       },
       skip: 'nodeLeasesNotEnabled',
+      detail: 'reapOrphanedNodeLeases is false',
     },
     {
       rule: 'a namespace both included and excluded (exclude wins)',
@@ -141,6 +152,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ namespaces: { include: ['team-*'], exclude: ['team-platforms'] } }),
       },
       skip: 'namespaceExcluded',
+      detail: 'namespace team-platform is in namespaces.exclude',
     },
     {
       rule: 'an orphaned node lease in an excluded kube-node-lease',
@@ -154,6 +166,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ reapOrphanedNodeLeases: true, namespaces: { exclude: ['kube-system'] } }),
       },
       skip: 'namespaceExcluded',
+      detail: 'namespace kube-node-lease is in namespaces.exclude',
     },
     {
       rule: 'a namespace no include glob matches (globs are anchored)',
@@ -167,6 +180,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ namespaces: { include: ['team-*', '*team-a'] } }),
       },
       skip: 'namespaceNotIncluded',
+      detail: 'namespace xteam-a is not in namespaces.include',
     },
     {
       rule: 'an allowed kube-system lease whose namespace is not included',
@@ -186,6 +200,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         }),
       },
       skip: 'namespaceNotIncluded',
+      detail: 'namespace kube-system is not in namespaces.include',
     },
     {
       rule: 'a lease name no names glob matches',
@@ -199,6 +214,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ names: ['*.example.com', 'gone.example.???'] }),
       },
       skip: 'nameNotIncluded',
+      detail: 'the name matches none of names',
     },
     {
       rule: 'an orphaned node lease whose name no names glob matches',
@@ -212,6 +228,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ reapOrphanedNodeLeases: true, names: ['ip-10-0-0-*.ec2.internal'] }),
       },
       skip: 'nameNotIncluded',
+      detail: 'the name matches none of names',
     },
     {
       rule: 'labels the labelSelector does not select',
@@ -229,6 +246,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ labelSelector: 'app.kubernetes.io/managed-by!=helm' }),
       },
       skip: 'labelsNotSelected',
+      detail: 'labels do not match app.kubernetes.io/managed-by!=helm',
     },
     {
       rule: 'a lease without labels and a selector that requires one',
@@ -242,6 +260,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ labelSelector: 'team in (payments,checkout)' }),
       },
       skip: 'labelsNotSelected',
+      detail: 'labels do not match team in (payments,checkout)',
     },
     {
       rule: 'a leader lease expired for less than minExpiredFor',
@@ -249,6 +268,7 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
       guarded: { cluster: { leases: [abandoned()] }, policy: reapPolicy({ minExpiredFor: '4d' }) },
       control: { cluster: { leases: [abandoned()] }, policy: reapPolicy({ minExpiredFor: '2d' }) },
       skip: 'tooYoung',
+      detail: 'expired for 259185 s, less than minExpiredFor 345600 s',
     },
     {
       rule: 'an orphaned node lease unrenewed for less than minExpiredFor',
@@ -262,8 +282,9 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
         policy: reapPolicy({ reapOrphanedNodeLeases: true, minExpiredFor: '1h' }),
       },
       skip: 'tooYoung',
+      detail: 'unrenewed for 7200 s, less than minExpiredFor 10800 s',
     },
-  ])('leaves out $rule as $skip', ({ target, guarded, control, skip }) => {
+  ])('leaves out $rule as $skip', ({ target, guarded, control, skip, detail }) => {
     // Act
     const left = planFor(guarded.cluster, guarded.policy);
     const taken = planFor(control.cluster, control.policy);
@@ -271,7 +292,8 @@ describe('planDeletions: each policy guard leaves the lease out, and only that g
     // Assess
     expect(plannedKeys(left)).toEqual([]);
     expect(skipsOf(left)).toEqual([`${target}: ${skip}`]);
-    expect(left.skipped[0]?.detail).toEqual(expect.any(String));
+    // The detail is what an operator reads in the report: it names the rule and the value that decided.
+    expect(left.skipped[0]?.detail).toBe(detail);
     expect(plannedKeys(taken)).toEqual([target]);
     expect(taken.skipped).toEqual([]);
   });
@@ -547,6 +569,20 @@ describe('planDeletions: control-plane leader leases', () => {
     },
   );
 
+  it.each(['kube-controller-manager', 'kube-scheduler', 'cloud-controller-manager'])(
+    'plans a user lease named %s outside kube-system: the name alone is not the control plane',
+    (name) => {
+      // Prepare
+      const leases = [abandoned({ namespace: 'payments', name })];
+
+      // Act
+      const plan = planFor({ leases }, reapPolicy());
+
+      // Assess
+      expect(plannedKeys(plan)).toEqual([`payments/${name}`]);
+    },
+  );
+
   it('never plans a lease the audit found leaderless under its own list of components, even when allowed', () => {
     // Prepare: the guard also follows the audit's findings, for components beyond the default three
     const leases = [controlPlane('my-scheduler')];
@@ -684,6 +720,32 @@ describe('planDeletions: caps and order', () => {
     },
   );
 
+  it('says what cap a capped lease was over', () => {
+    // Act
+    const plan = planFor({ leases: five }, reapPolicy({ maxDeletionsPerCluster: 4 }), 3);
+
+    // Assess
+    expect(plan.skipped.map((s) => s.detail)).toEqual([
+      'over the cap of 3 deletions (maxDeletionsPerCluster 4, 3 left in this run)',
+      'over the cap of 3 deletions (maxDeletionsPerCluster 4, 3 left in this run)',
+    ]);
+  });
+
+  it('orders leases of the same age by namespace, then name', () => {
+    // Prepare: one renewal time for all, given in reverse order.
+    const leases = [
+      abandoned({ namespace: 'b-team', name: 'a' }),
+      abandoned({ namespace: 'a-team', name: 'b' }),
+      abandoned({ namespace: 'a-team', name: 'a' }),
+    ];
+
+    // Act
+    const plan = planFor({ leases }, reapPolicy());
+
+    // Assess
+    expect(plannedKeys(plan)).toEqual(['a-team/a', 'a-team/b', 'b-team/a']);
+  });
+
   it('defaults the run budget to maxDeletionsPerRun', () => {
     // Prepare
     const p = reapPolicy({ maxDeletionsPerRun: 2, maxDeletionsPerCluster: 2 });
@@ -796,7 +858,35 @@ describe('planDeletions: what a planned deletion carries', () => {
 
     // Assess
     expect(plan.deletions).toEqual([]);
-    expect(skipsOf(plan)).toEqual(['payments/gone.example.com: notListed']);
+    expect(plan.skipped).toEqual([
+      {
+        namespace: 'payments',
+        name: 'gone.example.com',
+        finding: 'AbandonedLease',
+        skip: 'notListed',
+        detail: 'not in the snapshot with the uid and resourceVersion the audit judged',
+      },
+    ]);
+  });
+
+  it('leaves out a candidate listed twice with one identity when either copy is refused', () => {
+    // Prepare: a sane list never holds two records of one uid and resourceVersion; if one did, the
+    // protected copy must win whichever comes first.
+    const plain = abandoned();
+    const guarded = withMetadata(abandonedRaw(), { annotations: { [PROTECT_ANNOTATION]: 'yes' } });
+    const a = auditOf({ leases: [plain], pods: [] });
+
+    // Act
+    const plans = [
+      planDeletions(a, [plain, guarded], reapPolicy()),
+      planDeletions(a, [guarded, plain], reapPolicy()),
+    ];
+
+    // Assess
+    for (const plan of plans) {
+      expect(plan.deletions).toEqual([]);
+      expect(skipsOf(plan)).toEqual(['payments/gone.example.com: protected']);
+    }
   });
 });
 
@@ -811,7 +901,13 @@ describe('planner guards that do not rely on the audit alone', () => {
     const plan = planDeletions(auditOf({ leases: [lease], nodes: [] }), [lease], permissive);
 
     expect(plan.deletions).toEqual([]);
-    expect(plan.skipped).toMatchObject([{ name: 'ip-10-9-9-9.ec2.internal', skip: 'coordinated' }]);
+    expect(plan.skipped).toMatchObject([
+      {
+        name: 'ip-10-9-9-9.ec2.internal',
+        skip: 'coordinated',
+        detail: 'managed by coordinated leader election',
+      },
+    ]);
   });
 
   it('never plans an allowed kube-system lease whose holder Pod is running', () => {
@@ -827,7 +923,9 @@ describe('planner guards that do not rely on the audit alone', () => {
     const gone = planDeletions(auditOf({ leases: [lease], pods: [] }), [lease], permissive, undefined, []);
 
     expect(running.deletions).toEqual([]);
-    expect(running.skipped).toMatchObject([{ name: 'old-ccm', skip: 'holderRunning' }]);
+    expect(running.skipped).toMatchObject([
+      { name: 'old-ccm', skip: 'holderRunning', detail: 'its holder Pod is running' },
+    ]);
     expect(gone.deletions.map((d) => d.name)).toEqual(['old-ccm']);
   });
 });

@@ -54,6 +54,15 @@ describe('protection: the annotation fails closed', () => {
     const detail = protection(annotated('x'.repeat(10_000)));
     expect(detail).toBe(`annotated ${PROTECT_ANNOTATION}: "${'x'.repeat(64)}…"`);
   });
+
+  it('keeps a value of 64 characters whole, and shortens one of 65', () => {
+    expect(protection(annotated('y'.repeat(64)))).toBe(
+      `annotated ${PROTECT_ANNOTATION}: "${'y'.repeat(64)}"`,
+    );
+    expect(protection(annotated('y'.repeat(65)))).toBe(
+      `annotated ${PROTECT_ANNOTATION}: "${'y'.repeat(64)}…"`,
+    );
+  });
 });
 
 describe('planDeletions with the protect annotation', () => {

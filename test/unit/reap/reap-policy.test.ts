@@ -390,3 +390,64 @@ describe('parseReapPolicy defaults that follow what the user set', () => {
     );
   });
 });
+
+describe('parseReapPolicy says what each field expects', () => {
+  const durationHint = 'expected whole seconds or a duration like "90s", "30m", "24h", "7d"';
+  it.each([
+    // A unit must end the duration: "24hx" is not "24h".
+    { value: { minExpiredFor: '24hx' }, problem: `minExpiredFor: ${durationHint}` },
+    // (-1 also fails the 10-minute floor and the clock-skew rule, which say so too: checked below.)
+    { value: { minExpiredFor: -1 }, problem: 'minExpiredFor: must not be negative', more: 2 },
+    {
+      value: { names: ['my_lease'] },
+      problem: 'names.0: expected a name or a glob of letters, digits, ".", "-", "*", "?"',
+    },
+    {
+      value: { maxClockSkew: 0 },
+      problem: 'maxClockSkew: must be at least 1 s: the Date header has one-second resolution',
+    },
+    // Anchored at both ends: a prefix or a suffix around the name is not a kube-system lease.
+    {
+      value: { allowSystemLeases: ['not-kube-system/old'] },
+      problem: 'allowSystemLeases.0: expected "kube-system/<lease name>"',
+    },
+    {
+      value: { allowSystemLeases: ['kube-system/old_ccm'] },
+      problem: 'allowSystemLeases.0: expected "kube-system/<lease name>"',
+    },
+    {
+      value: { minExpiredFor: '10m', maxClockSkew: '10m' },
+      problem:
+        'maxClockSkew: must be less than minExpiredFor (600 s): a clock off by that much could make a lease renewed just now look abandoned',
+    },
+    {
+      value: { maxDeletionsPerRun: 3, maxDeletionsPerCluster: 4 },
+      problem: 'maxDeletionsPerCluster: cannot exceed maxDeletionsPerRun',
+    },
+  ])(
+    'rejects $value with: $problem',
+    ({ value, problem, more = 0 }: { value: object; problem: string; more?: number }) => {
+      const problems = problemsOf({ ...minimal, ...value });
+      expect(problems[0]).toBe(problem);
+      expect(problems).toHaveLength(1 + more);
+    },
+  );
+
+  it('reports every rule a negative minExpiredFor breaks', () => {
+    expect(problemsOf({ ...minimal, minExpiredFor: -1 })).toEqual([
+      'minExpiredFor: must not be negative',
+      'minExpiredFor: must be at least 600 s ("10m"): a lease expired only briefly may be in a failover',
+      'maxClockSkew: must be less than minExpiredFor (-1 s): a clock off by that much could make a lease renewed just now look abandoned',
+    ]);
+  });
+
+  it.each([
+    { value: { abandonedAfter: '10m' }, field: 'abandonedAfter', seconds: 600 },
+    { value: { minExpiredFor: 600 }, field: 'minExpiredFor', seconds: 600 },
+    { value: { maxClockSkew: 1 }, field: 'maxClockSkew', seconds: 1 },
+    { value: { maxClockSkew: '1s' }, field: 'maxClockSkew', seconds: 1 },
+  ])('accepts $field at its floor ($value)', ({ value, field, seconds }) => {
+    const policy = parseReapPolicy({ ...minimal, ...value });
+    expect(policy[field as 'abandonedAfter' | 'minExpiredFor' | 'maxClockSkew']).toBe(seconds);
+  });
+});
