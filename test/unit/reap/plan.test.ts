@@ -731,16 +731,22 @@ describe('planDeletions: caps and order', () => {
     ]);
   });
 
-  it('orders leases of the same age by namespace, then name', () => {
-    // Prepare: one renewal time for all, given in reverse order.
+  it('orders leases of the same age by namespace, then name, whatever order the findings come in', () => {
+    // Prepare: one renewal time for all. The audit lists findings sorted already, so they are given here in
+    // an order that is neither sorted nor reversed (a comparator that always answers the same keeps or
+    // reverses its input).
     const leases = [
-      abandoned({ namespace: 'b-team', name: 'a' }),
-      abandoned({ namespace: 'a-team', name: 'b' }),
       abandoned({ namespace: 'a-team', name: 'a' }),
+      abandoned({ namespace: 'a-team', name: 'b' }),
+      abandoned({ namespace: 'b-team', name: 'a' }),
     ];
+    const a = auditOf({ leases, pods: [] });
+    const order = ['a-team/b', 'b-team/a', 'a-team/a'];
+    const findings = [...a.findings].sort((x, y) => order.indexOf(key(x)) - order.indexOf(key(y)));
+    expect(findings.map(key)).toEqual(order);
 
     // Act
-    const plan = planFor({ leases }, reapPolicy());
+    const plan = planDeletions({ ...a, findings }, leases, reapPolicy());
 
     // Assess
     expect(plannedKeys(plan)).toEqual(['a-team/a', 'a-team/b', 'b-team/a']);
