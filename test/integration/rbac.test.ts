@@ -5,7 +5,6 @@ import { ClusterForbiddenError } from '../../shared/errors.ts';
 import { auditClusters, type ClusterResult } from '../../shared/fleet/audit-clusters.ts';
 import type { ClusterTarget } from '../../shared/fleet/cluster-target.ts';
 import { type ClusterSnapshot, readClusterSnapshot } from '../../shared/kube/cluster-snapshot.ts';
-import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { rbacRules } from '../../shared/kube/rbac-manifest.ts';
 import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.ts';
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
@@ -13,7 +12,7 @@ import type { SimPolicyRule } from '../../sim/api-server.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { leases } from '../../sim/resources.ts';
 import { emptyScenario, type ScenarioSpec } from '../../sim/scenario.ts';
-import { clientFor, simClusters } from '../support/sim.ts';
+import { clientFor, simClusters, simTarget } from '../support/sim.ts';
 
 /**
  * The RBAC the `rbac` command prints is the contract with every cluster: too little and the audit or the
@@ -93,20 +92,7 @@ async function clusterWithUser(
     name: 'rbac',
     extraUsers: [{ token, name: 'lease-reaper-under-test', rules }],
   });
-  return { sim, user: targetFor(sim, token), admin: targetFor(sim, sim.tokens.admin), token };
-}
-
-/** A kubeconfig as a kubeconfig Secret in Secrets Manager would hold it: server, CA and a bearer token. */
-function targetFor(sim: SimCluster, token: string): ClusterTarget {
-  return {
-    name: sim.name,
-    kubeConfig: kubeConfigFromEndpoint({
-      name: sim.name,
-      server: sim.url,
-      caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
-      token,
-    }),
-  };
+  return { sim, user: simTarget(sim, { token }), admin: simTarget(sim), token };
 }
 
 const policy = parseReapPolicy({ dryRun: false, namespaces: { include: [REAPED_NAMESPACE] } });

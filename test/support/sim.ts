@@ -1,5 +1,6 @@
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach } from 'vitest';
+import type { ClusterTarget } from '../../shared/fleet/cluster-target.ts';
 import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { KubeClient, type KubeClientOptions } from '../../shared/kube/kube-client.ts';
 import {
@@ -25,13 +26,28 @@ export async function startTestCluster(
 /** A KubeClient for the simulated cluster, verifying TLS against the cluster's own CA. */
 export function clientFor(sim: SimCluster, options: KubeClientOptions & { token?: string } = {}): KubeClient {
   const { token, ...clientOptions } = options;
-  const kc = kubeConfigFromEndpoint({
-    name: sim.name,
-    server: sim.url,
-    caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
-    token: token ?? sim.tokens.admin,
-  });
-  return new KubeClient(sim.name, kc, { retry: fastRetry, ...clientOptions });
+  const target = simTarget(sim, token === undefined ? {} : { token });
+  return new KubeClient(sim.name, target.kubeConfig, { retry: fastRetry, ...clientOptions });
+}
+
+/**
+ * The simulated cluster as a fleet target, the way a kubeconfig Secret would hold it: its CA, a bearer token
+ * (the admin's unless given), and its URL (or `server`, e.g. a proxy in front of it).
+ */
+export function simTarget(
+  sim: SimCluster,
+  options: { name?: string; token?: string; server?: string } = {},
+): ClusterTarget {
+  const name = options.name ?? sim.name;
+  return {
+    name,
+    kubeConfig: kubeConfigFromEndpoint({
+      name,
+      server: options.server ?? sim.url,
+      caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
+      token: options.token ?? sim.tokens.admin,
+    }),
+  };
 }
 
 /** client-node's KubeConfig for the simulated cluster: its own kubeconfig (TLS verified against its CA). */

@@ -1,5 +1,3 @@
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { kubeConfigFromEndpoint } from '../../shared/kube/connect.ts';
 import { deleteLease, type LeaseIdentity } from '../../shared/kube/delete-lease.ts';
@@ -9,7 +7,7 @@ import { toLeaseRecord } from '../../shared/kube/records.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { microTime } from '../../sim/kube-object.ts';
 import { leases } from '../../sim/resources.ts';
-import { generateSimTls } from '../../sim/tls.ts';
+import { startAnsweringServer } from '../support/hostile-cluster.ts';
 import { clientFor, fastRetry, seedLeases, simClusters } from '../support/sim.ts';
 
 /**
@@ -215,17 +213,12 @@ describe('deleteLease: each answer of the apiserver', () => {
 
   it('409 from a proxy that sends no Status body: changed, saying the HTTP status', async () => {
     // Prepare: not kube-apiserver (which always explains a 409 in a Status), but something in front of one.
-    const tls = await generateSimTls();
-    const proxy = https.createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, (req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(409).end());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await startAnsweringServer((req, res) => req.on('end', () => res.writeHead(409).end()));
     try {
       const kc = kubeConfigFromEndpoint({
         name: 'bare-409',
-        server: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-        caData: Buffer.from(tls.caCertPem).toString('base64'),
+        server: proxy.url,
+        caData: proxy.caData,
         token: 'any',
       });
       const lease = { namespace: NAMESPACE, name: NAME, uid: 'u-1', resourceVersion: '7' };
@@ -238,7 +231,7 @@ describe('deleteLease: each answer of the apiserver', () => {
       // Assess
       expect(outcome).toEqual({ result: 'changed', message: 'HTTP 409' });
     } finally {
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });

@@ -1,8 +1,6 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterProgress } from '../../../shared/fleet/audit-clusters.ts';
-import type { ClusterTarget } from '../../../shared/fleet/cluster-target.ts';
-import { kubeConfigFromEndpoint } from '../../../shared/kube/connect.ts';
 import type { ActionRecord } from '../../../shared/reap/execute-plan.ts';
 import { type ClusterReap, reapClusters } from '../../../shared/reap/reap-clusters.ts';
 import { parseReapPolicy } from '../../../shared/reap/reap-policy.ts';
@@ -10,7 +8,7 @@ import type { SimCluster } from '../../../sim/cluster.ts';
 import { leaderLease, namespaceObject, podObject } from '../../../sim/objects.ts';
 import { leases, namespaces, pods } from '../../../sim/resources.ts';
 import { startBlackHole } from '../../support/hostile-servers.ts';
-import { simClusters } from '../../support/sim.ts';
+import { simClusters, simTarget } from '../../support/sim.ts';
 
 /**
  * reapClusters, the fleet reaper (audit → plan → execute per cluster), against simulated clusters over
@@ -31,23 +29,6 @@ const NAMESPACE = 'payments';
 /** The default policy's thresholds (minExpiredFor = abandonedAfter = 1 d), deleting in `payments`. */
 const policy = (extra: Record<string, unknown> = {}) =>
   parseReapPolicy({ dryRun: false, namespaces: { include: [NAMESPACE] }, ...extra });
-
-/** A kubeconfig as a registry would hold it: the sim's CA, a bearer token, and a server URL. */
-function targetFor(
-  sim: SimCluster,
-  options: { name?: string; token?: string; server?: string } = {},
-): ClusterTarget {
-  const name = options.name ?? sim.name;
-  return {
-    name,
-    kubeConfig: kubeConfigFromEndpoint({
-      name,
-      server: options.server ?? sim.url,
-      caData: Buffer.from(sim.caCertPem ?? '').toString('base64'),
-      token: options.token ?? sim.tokens.admin,
-    }),
-  };
-}
 
 function ensureNamespace(sim: SimCluster, name: string): void {
   if (!sim.store.get(namespaces, undefined, name))
@@ -169,12 +150,12 @@ describe('reapClusters: the time leases are judged by', () => {
     const fixed = now + 10 * DAY;
 
     // Act
-    const [atFixedTime] = await reapClusters([targetFor(sim)], {
+    const [atFixedTime] = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: true,
       nowMs: fixed,
     });
-    const [byServer] = await reapClusters([targetFor(sim)], { policy: policy(), dryRun: true });
+    const [byServer] = await reapClusters([simTarget(sim)], { policy: policy(), dryRun: true });
 
     // Assess: judged at the fixed time, the lease is planned (and the dry-run delete confirmed by the server)...
     const fixedRun = reaped(atFixedTime);
@@ -201,7 +182,7 @@ describe('reapClusters: the time leases are judged by', () => {
     const records: ActionRecord[] = [];
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], {
+    const [result] = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: true,
       log: (r) => records.push(r),
@@ -225,7 +206,7 @@ describe('reapClusters: the time leases are judged by', () => {
     seedAbandoned(onTime, [3]);
 
     // Act
-    const [first, second] = await reapClusters([targetFor(skewed), targetFor(onTime)], {
+    const [first, second] = await reapClusters([simTarget(skewed), simTarget(onTime)], {
       policy: policy(),
       dryRun: false,
     });
@@ -258,7 +239,7 @@ describe('reapClusters: the run-wide budget (maxDeletionsPerRun)', () => {
     const records: ActionRecord[] = [];
 
     // Act
-    const results = await reapClusters([targetFor(a), targetFor(b)], {
+    const results = await reapClusters([simTarget(a), simTarget(b)], {
       policy: policy({ maxDeletionsPerRun: 4 }),
       dryRun: false,
       log: (r) => records.push(r),
@@ -304,7 +285,7 @@ describe('reapClusters: the run-wide budget (maxDeletionsPerRun)', () => {
     };
 
     // Act
-    const [first, second] = await reapClusters([targetFor(a), targetFor(b)], {
+    const [first, second] = await reapClusters([simTarget(a), simTarget(b)], {
       policy: policy({ maxDeletionsPerRun: 4 }),
       dryRun: false,
       onClusterRead: deleteBehindTheReaper,
@@ -341,7 +322,7 @@ describe('reapClusters: what each cluster is read for', () => {
     );
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], { policy: policy(), dryRun: true });
+    const [result] = await reapClusters([simTarget(sim)], { policy: policy(), dryRun: true });
 
     // Assess
     expect(reaped(result).plan.deletions.map(keyOf)).toEqual(['payments/legacy-operator-0']);
@@ -360,7 +341,7 @@ describe('reapClusters: what each cluster is read for', () => {
     expect(orphaned).toHaveLength(1);
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], {
+    const [result] = await reapClusters([simTarget(sim)], {
       policy: parseReapPolicy({ reapOrphanedNodeLeases: true, minExpiredFor: '10m' }),
       dryRun: true,
     });
@@ -379,12 +360,12 @@ describe('reapClusters: one cluster at a time fails', () => {
     // Prepare: the same cluster twice, once with a token it does not know (401: never retried).
     const sim = await clusters.start({}, { name: 'good' });
     seedAbandoned(sim, [3]);
-    const lockedOut = targetFor(sim, { name: 'locked-out', token: 'not-a-token-the-cluster-knows' });
+    const lockedOut = simTarget(sim, { name: 'locked-out', token: 'not-a-token-the-cluster-knows' });
     const reads: [string, boolean][] = [];
     const progress: [string, ClusterProgress][] = [];
 
     // Act
-    const results = await reapClusters([lockedOut, targetFor(sim)], {
+    const results = await reapClusters([lockedOut, simTarget(sim)], {
       policy: policy(),
       dryRun: true,
       onClusterRead: (cluster, ok) => reads.push([cluster, ok]),
@@ -417,7 +398,7 @@ describe('reapClusters: one cluster at a time fails', () => {
     const started = new Set<string>();
 
     // Act
-    await reapClusters([targetFor(a), targetFor(b)], {
+    await reapClusters([simTarget(a), simTarget(b)], {
       policy: policy(),
       dryRun: true,
       concurrency: 1,
@@ -438,7 +419,7 @@ describe('reapClusters: one cluster at a time fails', () => {
     const keys = seedAbandoned(sim, [2, 3]);
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], {
+    const [result] = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: false,
       readLimits: { maxListItems: 1 },
@@ -458,7 +439,7 @@ describe('reapClusters: the run deadline (signal)', () => {
     const keys = seedAbandoned(sim, [3]);
 
     // Act
-    const results = await reapClusters([targetFor(sim)], {
+    const results = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: false,
       signal: AbortSignal.abort(),
@@ -483,7 +464,7 @@ describe('reapClusters: the run deadline (signal)', () => {
     const deadline = new AbortController();
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], {
+    const [result] = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: false,
       signal: deadline.signal,
@@ -516,7 +497,7 @@ describe('reapClusters: the run deadline (signal)', () => {
     const started = Date.now();
 
     // Act
-    const [result] = await reapClusters([targetFor(sim)], {
+    const [result] = await reapClusters([simTarget(sim)], {
       policy: policy(),
       dryRun: true,
       signal: deadline.signal,
@@ -545,7 +526,7 @@ describe('reapClusters: connections', () => {
     const hole = await startBlackHole();
     cleanups.push(() => hole.close());
     const sim = await clusters.start();
-    const target = targetFor(sim, { name: 'private', server: hole.server });
+    const target = simTarget(sim, { name: 'private', server: hole.server });
     const deadline = new AbortController();
     const safety = setTimeout(() => deadline.abort(), 3_000);
     cleanups.push(async () => clearTimeout(safety));
@@ -581,7 +562,7 @@ describe('reapClusters: connections', () => {
     cleanups.push(async () => clearTimeout(safety));
 
     // Act
-    const [result] = await reapClusters([targetFor(sim, { server: proxy.url })], {
+    const [result] = await reapClusters([simTarget(sim, { server: proxy.url })], {
       policy: policy(),
       dryRun: false,
       connectTimeoutMs: 1_000,
@@ -606,7 +587,7 @@ describe('reapClusters: connections', () => {
     const proxy = await startTcpProxy(sim);
 
     // Act
-    const [result] = await reapClusters([targetFor(sim, { server: proxy.url })], {
+    const [result] = await reapClusters([simTarget(sim, { server: proxy.url })], {
       policy: policy(),
       dryRun: true,
     });
