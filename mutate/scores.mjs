@@ -1,13 +1,20 @@
-// The mutation score of each mutated file, from the report Stryker keeps for incremental runs (committed, so a
-// clean clone has the last scores and the next run tests only what changed): `node mutate/scores.mjs`.
+// The mutation score of each mutated file, from the reports Stryker keeps for incremental runs, one per group
+// (committed, so a clean clone has the last scores and the next run tests only what changed):
+// `node mutate/scores.mjs` (`--survivors` lists what survived).
 // Score = (killed + timeout) / (valid mutants), as Stryker counts it: mutants that do not compile (caught by
 // the TypeScript checker) are not valid; mutants no test reaches ("no coverage") count as survivors.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-const report = JSON.parse(readFileSync(new URL('reports/stryker-incremental.json', import.meta.url), 'utf8'));
+const reports = new URL('reports/', import.meta.url);
+const files = Object.assign(
+  {},
+  ...readdirSync(reports)
+    .filter((name) => name.endsWith('.incremental.json'))
+    .map((name) => JSON.parse(readFileSync(new URL(name, reports), 'utf8')).files),
+);
 const KILLED = new Set(['Killed', 'Timeout']);
 const INVALID = new Set(['CompileError', 'RuntimeError', 'Ignored']);
-const rows = Object.entries(report.files)
+const rows = Object.entries(files)
   .map(([file, { mutants }]) => {
     const valid = mutants.filter((m) => !INVALID.has(m.status));
     const killed = valid.filter((m) => KILLED.has(m.status)).length;

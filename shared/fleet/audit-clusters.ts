@@ -27,10 +27,15 @@ export type ClusterResult =
     }
   | { status: 'error'; cluster: string; error: { kind: ClusterErrorKind | 'internal'; message: string } };
 
+/** A result of a run that kept its snapshots (`keepSnapshots: true`): every ok result carries one. */
+export type ClusterResultWithSnapshot =
+  | (Extract<ClusterResult, { status: 'ok' }> & { snapshot: ClusterSnapshot })
+  | Extract<ClusterResult, { status: 'error' }>;
+
 export interface AuditRunOptions {
   policy: AuditPolicy;
-  /** Judge by this time instead of the API server's clock. */
-  nowMs?: number;
+  /** Judge by this time instead of the API server's clock (none: the API server's). */
+  nowMs?: number | undefined;
   /** Clusters audited at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -57,6 +62,14 @@ export interface ClusterProgress {
  * the cluster and the kind of failure; the others complete. Each cluster is judged by its own API
  * server's clock unless a time is given.
  */
+export async function auditClusters(
+  targets: readonly ClusterTarget[],
+  options: AuditRunOptions & { keepSnapshots: true },
+): Promise<ClusterResultWithSnapshot[]>;
+export async function auditClusters(
+  targets: readonly ClusterTarget[],
+  options: AuditRunOptions,
+): Promise<ClusterResult[]>;
 export async function auditClusters(
   targets: readonly ClusterTarget[],
   options: AuditRunOptions,

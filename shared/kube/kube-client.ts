@@ -64,7 +64,7 @@ export interface KubeClientOptions {
    * Per new connection: DNS, TCP and the TLS handshake (default 10 s). A black-holed endpoint then fails
    * an attempt in this time, not in the request timeout; connections reused from the pool are not bound.
    */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Aborts everything: the run's deadline (Lambda remaining time, CLI timeout). */
   signal?: AbortSignal;
   /** Caps on what one cluster may make the client read (defaults: `defaultReadLimits`). */

@@ -86,12 +86,12 @@ export async function reapClusters(
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? options.policy.maxClockSkew;
   const audits = await auditClusters(targets, {
     policy: reapAuditPolicy(options.policy),
-    ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
+    nowMs: options.nowMs,
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
     client: {
+      connectTimeoutMs: options.connectTimeoutMs,
       ...(options.readLimits ? { limits: options.readLimits } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.onClusterRead
@@ -103,29 +103,23 @@ export async function reapClusters(
   let budget = options.policy.maxDeletionsPerRun;
   const results: ClusterReap[] = [];
   for (const [i, a] of audits.entries()) {
-    const target = targets[i];
-    if (a.status === 'error' || !a.snapshot || !target) {
-      results.push({
-        cluster: a.cluster,
-        status: 'error',
-        error: a.status === 'error' ? a.error : { kind: 'internal', message: 'no snapshot' },
-      });
+    if (a.status === 'error') {
+      results.push({ cluster: a.cluster, status: 'error', error: a.error });
       continue;
     }
+    // auditClusters answers one result per target, in the targets' order.
+    const target = targets[i] as ClusterTarget;
     // Node leases were judged as they were listed: those behind findings are all the planner may need.
     const leases = [...a.snapshot.leases, ...(a.snapshot.heartbeats?.flagged ?? [])];
     const plan = planDeletions(a.audit, leases, options.policy, budget, a.snapshot.pods);
     // The guard holds in a dry run too: a dry run shows what --apply would do.
     const refusal = clockRefusal(a.clock, maxClockSkewSeconds);
     const clock = { ...a.clock, now: new Date(a.clock.nowMs).toISOString() };
-    const actionClock: ActionClock = {
-      source: clock.source,
-      now: clock.now,
-      ...(clock.skewMs !== undefined ? { skewMs: clock.skewMs } : {}),
-    };
+    // What each action line says of the clock: the audit's, as a time (skewMs only where it was measured).
+    const { nowMs: _judgedAtMs, ...actionClock }: AuditClock & ActionClock = clock;
     const client = new KubeClient(target.name, target.kubeConfig, {
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      connectTimeoutMs: options.connectTimeoutMs,
     });
     try {
       const execution = await executePlan(plan, kubeDeleter(client), {

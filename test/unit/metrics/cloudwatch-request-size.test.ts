@@ -112,3 +112,43 @@ describe('PutMetricData request size, with the default limits', () => {
     expect(sent().map((r) => r.datums.length)).toEqual([1_000, 1_000, 1]);
   });
 });
+
+describe('PutMetricData and the run deadline', () => {
+  it('gives up a request CloudWatch never answers when the signal aborts, and reports it as a failed call', async () => {
+    // Prepare: an endpoint that reads each request and never answers. The SDK's HTTP handler has no
+    // request timeout of its own (NodeHttpHandler's requestTimeout is 0 unless set), so only the signal
+    // can end the call.
+    let received = 0;
+    const silent = http.createServer((req) => {
+      req.resume();
+      received++;
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentEndpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const client = await cloudWatchClient({ region: 'us-east-1', endpoint: silentEndpoint });
+    const deadline = AbortSignal.timeout(300);
+
+    try {
+      // Act
+      const started = Date.now();
+      const result = await publishToCloudWatch(
+        client,
+        'LeaseReaper',
+        longNamedPoints(3, 8),
+        new Date('2026-11-25T12:00:00Z'),
+        deadline,
+      );
+
+      // Assess: the one request was sent, then cut short by the deadline, well before the test's timeout.
+      expect(received).toBe(1);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(result).toMatchObject({ calls: 1, datums: 0, failedCalls: 1 });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]).toMatch(/^(AbortError|TimeoutError)/);
+    } finally {
+      client.destroy();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 10_000);
+});

@@ -121,4 +121,21 @@ describe('batches', () => {
     for (const b of sized) expect(JSON.stringify(b).length).toBeLessThanOrEqual(5_000 + b.length);
     expect(sized.flat()).toHaveLength(50);
   });
+
+  it('counts each datum as its JSON text and the comma that joins it to the next', () => {
+    // Prepare: four datums whose JSON texts are equally long (cluster names c-0 … c-3), L characters each.
+    // Two of them with their commas weigh 2(L + 1) bytes: a cap of exactly that takes two per request, one
+    // byte less takes one.
+    const datums = points(4, 'c').map((p) => toDatum(p, at));
+    const L = JSON.stringify(datums[0]).length;
+    expect(datums.map((d) => JSON.stringify(d).length)).toEqual([L, L, L, L]);
+
+    // Act
+    const fits = batches(datums, 1_000, 2 * (L + 1));
+    const oneByteShort = batches(datums, 1_000, 2 * (L + 1) - 1);
+
+    // Assess
+    expect(fits.map((b) => b.length)).toEqual([2, 2]);
+    expect(oneByteShort.map((b) => b.length)).toEqual([1, 1, 1, 1]);
+  });
 });

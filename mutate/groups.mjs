@@ -1,0 +1,44 @@
+// The safety-critical files, in groups that Stryker runs one at a time (`npm run mutate`, or
+// `npm run mutate -- audit secrets` for some). Each group names the tests its mutants are run against:
+// all the unit tests, or where its files are reached by nearly every test (redaction is called from every
+// error) the tests written for them. Fewer tests can only kill fewer mutants, so a score measured with a
+// group's tests is a floor of the whole suite's. (The integration tests start whole fleets; a run of them
+// per mutant would take hours. Every guard has a unit test that catches it and an end-to-end one too.)
+const ALL_UNIT_TESTS = ['test/unit/**/*.test.ts'];
+
+/** @type {Record<string, { mutate: string[]; tests: string[] }>} */
+export const groups = {
+  // What decides to delete, and the run that does it.
+  reap: { mutate: ['shared/reap/*.ts'], tests: ALL_UNIT_TESTS },
+  // What deletes, the errors it raises, and what reports.
+  delete: {
+    mutate: ['shared/kube/delete-lease.ts', 'shared/errors.ts', 'shared/metrics/cloudwatch-sink.ts'],
+    tests: ALL_UNIT_TESTS,
+  },
+  // The rules that file the findings the planner acts on, and what makes a lease malformed or stale.
+  audit: {
+    mutate: ['shared/audit/rules/*.ts', 'shared/audit/lease-shape.ts', 'shared/audit/heartbeat-judge.ts'],
+    tests: ['test/unit/audit/**/*.test.ts'],
+  },
+  // What keeps credentials out of output, and the checks on a kubeconfig kept in Secrets Manager.
+  secrets: {
+    mutate: ['shared/redaction.ts', 'shared/fleet/kubeconfig-secret.ts'],
+    tests: [
+      'test/unit/redaction.test.ts',
+      'test/unit/kubeconfig-secret.test.ts',
+      'test/unit/errors.test.ts',
+      'test/unit/failure-hints.test.ts',
+    ],
+  },
+};
+
+/** The group named by MUTATE_GROUP (set by mutate/run.mjs for Stryker and the vitest it starts). */
+export function currentGroup() {
+  const name = process.env.MUTATE_GROUP ?? '';
+  const group = groups[name];
+  if (!group)
+    throw new Error(
+      `MUTATE_GROUP must name a group (${Object.keys(groups).join(', ')}); got "${name}". Run npm run mutate.`,
+    );
+  return { name, ...group };
+}
