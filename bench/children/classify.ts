@@ -119,8 +119,15 @@ const nodePages = wirePages(nodes, NODE_PAGE);
 leases.length = 0;
 nodes.length = 0;
 
+/** What one timed run measured, and what it built (kept alive through the next run's collection). */
+interface Run {
+  ms: number;
+  findings: number;
+  state: unknown;
+}
+
 /** One audit as a run streams it; returns the time spent judging and the number of findings. */
-function streamedAudit(): { ms: number; findings: number } {
+function streamedAudit(): Run {
   const judge = new HeartbeatJudge(policy);
   const others: LeaseRecord[] = [];
   let ms = 0;
@@ -149,7 +156,7 @@ function streamedAudit(): { ms: number; findings: number } {
     policy,
   );
   ms += performance.now() - started;
-  return { ms, findings: result.findings.length };
+  return { ms, findings: result.findings.length, state: [judge, result] };
 }
 
 // `whole`: the snapshot held in memory, projected page by page as a run reads it.
@@ -163,26 +170,33 @@ const whole =
       }
     : undefined;
 
-function wholeAudit(): { ms: number; findings: number } {
+function wholeAudit(): Run {
   const started = performance.now();
-  const findings = audit(whole as NonNullable<typeof whole>, now, policy).findings.length;
-  return { ms: performance.now() - started, findings };
+  const result = audit(whole as NonNullable<typeof whole>, now, policy);
+  return { ms: performance.now() - started, findings: result.findings.length, state: result };
 }
 
 const once = path === 'whole' ? wholeAudit : streamedAudit;
-once(); // warm-up (JIT)
+let previous = once(); // warm-up (JIT)
 // Started with --expose-gc: the garbage left by building the input (and by the previous run) is collected
 // before each timed run. Otherwise V8's concurrent marking of it shares the two cores with some runs and
 // not others. What the audit itself allocates is still timed.
+// The previous run's judge and findings stay alive through that collection. A collection with no audit
+// state alive at all is one a real run never sees (a process audits once; a warm Lambda's next run builds
+// its judge before it allocates enough to collect), and it is costly: V8 holds the maps its objects were
+// given (their class fields are transitions) only weakly, so they die with the last object, and every
+// function optimized for them is thrown away (--trace-deopt: "weak objects") and warms up again mid-run.
 const collect = (globalThis as { gc?: () => void }).gc;
 const rates: number[] = [];
 let findings = 0;
 for (let i = 0; i < runs; i++) {
   collect?.();
   const r = once();
+  previous = r;
   findings = r.findings;
   rates.push(count / (r.ms / 1000));
 }
+void previous;
 rates.sort((a, b) => a - b);
 process.stdout.write(
   `${JSON.stringify({ path, leases: count, findings, medianLeasesPerSecond: Math.round(rates[Math.floor(rates.length / 2)] ?? 0), runs, rates: rates.map(Math.round) })}\n`,
