@@ -11,6 +11,7 @@ import {
   type ActionRecord,
   executePlan,
   kubeDeleter,
+  kubeEventRecorder,
 } from '../shared/reap/execute-plan.ts';
 import {
   applyDeletionCap,
@@ -127,6 +128,7 @@ export async function applySavedPlan(
         clock: { source: clock.source, now, ...(skewMs !== undefined ? { skewMs } : {}) },
         ...(refusal ? { refusal: refusal.message } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.policy.recordEvents ? { recordEvent: kubeEventRecorder(client) } : {}),
         log: (record) => {
           options.log?.(record);
           outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;

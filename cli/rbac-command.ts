@@ -30,7 +30,11 @@ function serviceAccount(value: string): { namespace: string; name: string } {
 export function rbacCommand(): Command {
   return new Command('rbac')
     .description('print the RBAC manifest lease-reaper needs in a cluster (pipe to kubectl apply -f -)')
-    .option('--reap', 'also grant lease deletion (only when the reaper is enabled)', false)
+    .option(
+      '--reap',
+      'also grant lease deletion and an Event per deletion (only when the reaper is enabled)',
+      false,
+    )
     .option('--group <name>', 'Kubernetes group of the audit function (EKS)', DEFAULT_AUDIT_GROUP)
     .option('--reap-group <name>', 'Kubernetes group of the reap function (EKS)', DEFAULT_REAP_GROUP)
     .option(
@@ -43,7 +47,7 @@ export function rbacCommand(): Command {
       `
 Examples:
   lease-reaper rbac | kubectl apply -f -                      # the audit role (list leases, nodes, pods)
-  lease-reaper rbac --reap | kubectl apply -f -               # and the reap role (delete leases)
+  lease-reaper rbac --reap | kubectl apply -f -               # and the reap role (delete leases, create Events)
   lease-reaper rbac --reap --reap-group ops | kubectl apply -f -
   lease-reaper rbac --service-account lease-reaper/reaper --reap > rbac.yaml
 

@@ -55,6 +55,8 @@ interface ReapFlags extends ReadLimitFlags {
   timeout: number;
   connectTimeout: number;
   color: boolean;
+  /** false with --no-record-events; commander's default is true. */
+  recordEvents: boolean;
 }
 
 /** Colour on the live display unless --no-color or NO_COLOR (the report itself has none). */
@@ -68,6 +70,16 @@ function withMaxClockSkew(policy: ReapPolicy, flag: string | undefined): ReapPol
   if (flag === undefined) return policy;
   const value = /^\d+$/.test(flag) ? Number(flag) : flag;
   return parseReapPolicy({ ...policy, maxClockSkew: value }, `--max-clock-skew ${flag} with the policy`);
+}
+
+/**
+ * The policy with --no-record-events applied: the flag can only turn Events off, never on against the policy
+ * (a policy that says recordEvents: false keeps its word).
+ */
+function withRecordEvents(policy: ReapPolicy, flags: ReapFlags): ReapPolicy {
+  return flags.recordEvents === false && policy.recordEvents
+    ? Object.freeze({ ...policy, recordEvents: false })
+    : policy;
 }
 
 /**
@@ -175,6 +187,10 @@ export function reapCommand(): Command {
     )
     .option('--log-file <file>', 'append the JSON action log (one line per delete) to this file')
     .option('--verbose', 'also write the JSON action log to stderr')
+    .option(
+      '--no-record-events',
+      "record no Kubernetes Event (LeaseReaped) for the deletions; the policy's recordEvents does the same",
+    )
     .option('--no-color', 'no colour in the live progress on a terminal (NO_COLOR does the same)')
     .option(
       '--now <time>',
@@ -209,7 +225,10 @@ function modeOf(flags: ReapFlags, policy: ReapPolicy, policySource: string): boo
 
 /** audit → plan → execute under a policy; with --plan-out, the dry run's plan is written for review. */
 async function reapByPolicy(flags: ReapFlags): Promise<void> {
-  const policy = withMaxClockSkew(await loadPolicyFile(flags.policy), flags.maxClockSkew);
+  const policy = withRecordEvents(
+    withMaxClockSkew(await loadPolicyFile(flags.policy), flags.maxClockSkew),
+    flags,
+  );
   const dryRun = modeOf(
     flags,
     policy,
@@ -263,7 +282,7 @@ async function reapSavedPlan(flags: ReapFlags, path: string): Promise<void> {
   const source = `--plan ${path}`;
   const plan = readPlanFile(path);
   checkPlanAge(plan, Date.now(), flags.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE, source);
-  const policy = withMaxClockSkew(plan.policy, flags.maxClockSkew);
+  const policy = withRecordEvents(withMaxClockSkew(plan.policy, flags.maxClockSkew), flags);
   const dryRun = modeOf(flags, policy, `the policy saved in ${source}`);
   const { targets, failures } = await commandTargets(flags, { err: process.stderr, colour: colourOn(flags) });
   checkPlanTargets(
@@ -395,6 +414,7 @@ function applyCommand(flags: ReapFlags, plan?: string): string {
   for (const context of flags.context) words.push('--context', context);
   if (flags.allContexts === true) words.push('--all-contexts');
   if (flags.maxClockSkew !== undefined) words.push('--max-clock-skew', flags.maxClockSkew);
+  if (flags.recordEvents === false) words.push('--no-record-events');
   if (plan === undefined) {
     if (flags.maxResponseMib !== undefined) words.push('--max-response-mib', String(flags.maxResponseMib));
     if (flags.maxListItems !== undefined) words.push('--max-list-items', String(flags.maxListItems));

@@ -39,6 +39,8 @@ export function renderReap(
     ],
   ];
   const refusals: string[] = [];
+  // Events are best effort: a deletion without one is said after the tables, never counted as failed.
+  const eventNotes: string[] = [];
   for (const r of results) {
     if (r.status === 'error') {
       summary.push([r.cluster, `error: ${r.error.message}`, ...Array<string>(10).fill('-')]);
@@ -66,6 +68,13 @@ export function renderReap(
       ]);
       if (a.outcome === 'forbidden') refusals.push(`cluster ${r.cluster}: ${a.detail ?? 'forbidden (403)'}`);
     }
+    const missed = e.actions.flatMap((a) =>
+      a.kubernetesEvent && 'failed' in a.kubernetesEvent ? [a.kubernetesEvent.failed] : [],
+    );
+    if (missed.length > 0)
+      eventNotes.push(
+        `cluster ${r.cluster}: ${missed.length} of ${missed.length + e.eventsRecorded} deletions recorded no Kubernetes Event (the leases are deleted): ${missed[0]}`,
+      );
     for (const s of r.plan.skipped)
       skipped.push([r.cluster, s.namespace, s.name, s.finding, s.skip, withReadableDurations(s.detail)]);
     summary.push([
@@ -90,6 +99,7 @@ export function renderReap(
     `Abandoned: a leader lease expired for more than ${formatSeconds(policy.abandonedAfter)} (abandonedAfter) with no live holder.`,
     `Clock guard: a cluster's deletes are refused when its API server clock is off by more than ${formatSeconds(policy.maxClockSkew)} (maxClockSkew).`,
     ...(refusals.length > 0 ? [refusals.map(escapeTerminal).join('\n')] : []),
+    ...(eventNotes.length > 0 ? [eventNotes.map(escapeTerminal).join('\n')] : []),
   ].join('\n\n');
 }
 

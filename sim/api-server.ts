@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { reviewSelfAccess, selfSubjectAccessReviewPath } from './access-review.ts';
 import { decodeDeleteOptions } from './delete-options.ts';
 import { Discovery } from './discovery.ts';
+import { asCoreEvent, decodeEventsV1, servedEventsV1, throwIfEventInvalid } from './events.ts';
 import { credentialEcho, type FaultInjector } from './faults.ts';
 import { fieldSelectorFor, matchesFields, selectableFields } from './field-selector.ts';
 import type { KubeObject } from './kube-object.ts';
@@ -24,7 +25,7 @@ import { contentTypeOf, listBody, negotiate, objectBody } from './negotiation.ts
 import { openApiResponse } from './openapi.ts';
 import { patchResource, readPatchBody } from './patch.ts';
 import { markRealistic, type Realism, rejectByApf, setApfHeaders, writeResponse } from './realism.ts';
-import { leases, type ResourceDef } from './resources.ts';
+import { coreEvents, events, leases, type ResourceDef } from './resources.ts';
 import {
   badRequest,
   forbidden,
@@ -35,7 +36,7 @@ import {
   tooManyRequests,
   unauthorized,
 } from './status.ts';
-import type { SimStore, StoredObject } from './store.ts';
+import { type SimStore, StoredObject } from './store.ts';
 import { queryBool, WatchHub } from './watch.ts';
 
 /** An RBAC PolicyRule, as a ClusterRole holds it (`*` matches anything). */
@@ -238,25 +239,28 @@ export function createApiHandler(deps: ApiServerDeps) {
             matchesLabels(labelReqs, o.metadata.labels) &&
             matchesFields(fieldReqs, selectableFields(route.def, o))
         : undefined;
+    // core/v1 Events are a view of the events.k8s.io registry: read there, served converted (sim/events.ts).
     const page = await serveList(
       store,
       snapshots,
-      { def: route.def, namespace: route.namespace, predicate, withCount },
+      { def: storedDef(route.def), namespace: route.namespace, predicate, withCount },
       { ...options, continueToken },
     );
+    const items = route.def === coreEvents ? page.items.map(asCoreView) : page.items;
 
     const metadata = {
       resourceVersion: page.resourceVersion,
       ...(page.continueToken ? { continue: page.continueToken } : {}),
       ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
     };
-    const body = listBody(route.def, page.items, metadata, conversion, url, store.clock());
+    const body = listBody(route.def, items, metadata, conversion, url, store.clock());
     send(res, store, 200, body, contentTypeOf(conversion));
   }
 
   function get(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): void {
     const conversion = negotiate(req.headers.accept);
-    const stored = mustGet(route);
+    const found = mustGet(route);
+    const stored = route.def === coreEvents ? asCoreView(found) : found;
     send(
       res,
       store,
@@ -282,6 +286,7 @@ export function createApiHandler(deps: ApiServerDeps) {
       }
       return sendJson(res, store, 201, store.create(route.def, input).json);
     }
+    if (route.def === events) return await createEvent(req, res, route, url);
     const obj = await readObject(req);
     if (!obj.metadata?.name) throw badRequest('metadata.name: Required value: name is required');
     checkNamespace(obj, route);
@@ -294,6 +299,30 @@ export function createApiHandler(deps: ApiServerDeps) {
       return sendJson(res, store, 201, JSON.stringify(input));
     }
     sendJson(res, store, 201, store.create(route.def, input).json);
+  }
+
+  /**
+   * POST of an events.k8s.io/v1 Event (handlers/create.go over pkg/registry/core/event): decode (400), the
+   * namespace of the body against the URL's (400), validation as ValidateEventCreate for events.k8s.io/v1 (422),
+   * then the write; the answer is the object as stored.
+   */
+  async function createEvent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+  ): Promise<void> {
+    const obj = await readObject(req);
+    decodeEventsV1(obj);
+    checkNamespace(obj, route);
+    const owned = serverOwned({ ...obj, metadata: { ...obj.metadata, namespace: route.namespace } });
+    throwIfEventInvalid(owned);
+    const input = track(req, url, route, undefined, servedEventsV1(owned));
+    if (isDryRun(url, undefined)) {
+      store.checkCreate(events, input);
+      return sendJson(res, store, 201, JSON.stringify(input));
+    }
+    sendJson(res, store, 201, store.create(events, input).json);
   }
 
   async function update(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
@@ -440,11 +469,17 @@ export function createApiHandler(deps: ApiServerDeps) {
   }
 
   function mustGet(route: Route): StoredObject {
-    const stored = store.get(route.def, route.namespace, route.name ?? '');
+    const stored = store.get(storedDef(route.def), route.namespace, route.name ?? '');
     if (!stored) throw notFound(route.def, route.name ?? '');
     return stored;
   }
 }
+
+/** Where a resource's objects are stored: core/v1 Events are the events.k8s.io registry's. */
+const storedDef = (def: ResourceDef): ResourceDef => (def === coreEvents ? events : def);
+
+/** A stored events.k8s.io/v1 Event as core/v1 serves it. */
+const asCoreView = (s: StoredObject): StoredObject => new StoredObject(coreEvents, asCoreEvent(s.obj));
 
 /** The label and field selectors of a list, deletecollection or watch request, as one predicate. */
 function selectorPredicate(def: ResourceDef, url: URL): ((o: KubeObject) => boolean) | undefined {

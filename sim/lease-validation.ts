@@ -69,15 +69,26 @@ export function leaseInvalid(name: string, errs: readonly FieldError[]): StatusE
 
 /** The same 422 for another kind of the coordination.k8s.io group (LeaseCandidate). */
 export function coordinationInvalid(kind: string, name: string, errs: readonly FieldError[]): StatusError {
+  return apiInvalid(kind, 'coordination.k8s.io', name, errs);
+}
+
+/** errors.NewInvalid for a kind of any API group: `<Kind>.<group> "<name>" is invalid: …` (422). */
+export function apiInvalid(
+  kind: string,
+  group: string,
+  name: string,
+  errs: readonly FieldError[],
+): StatusError {
   const messages: string[] = [];
   for (const e of errs) {
     const m = `${e.field}: ${errorBody(e)}`;
     if (!messages.includes(m)) messages.push(m);
   }
   const aggregate = messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
-  return new StatusError(422, 'Invalid', `${kind}.coordination.k8s.io ${q(name)} is invalid: ${aggregate}`, {
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  return new StatusError(422, 'Invalid', `${qualifiedKind} ${q(name)} is invalid: ${aggregate}`, {
     name,
-    group: 'coordination.k8s.io',
+    group,
     kind,
     causes: errs.map((e) => ({ reason: causeReason[e.type], message: errorBody(e), field: e.field })),
   });
@@ -171,7 +182,7 @@ export function isValidLabelValue(value: string): string[] {
 }
 
 /** NameIsDNSSubdomain (objectmeta.go ValidateNameFunc): a generateName prefix may end in '-'. */
-function nameIsDNSSubdomain(name: string, prefix: boolean): string[] {
+export function nameIsDNSSubdomain(name: string, prefix: boolean): string[] {
   let value = name;
   if (prefix && value.length > 1 && value.endsWith('-')) value = `${value.slice(0, -1)}a`;
   return isDNS1123Subdomain(value);

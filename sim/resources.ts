@@ -59,7 +59,39 @@ export const namespaces: ResourceDef = {
   verbs: ['create', 'get', 'list', 'watch'],
 };
 
-export const allResources = [leases, nodes, pods, namespaces] as const;
+/**
+ * events.k8s.io/v1 Event, where the sim stores every Event (sim/events.ts). A real server also serves update,
+ * patch, delete, deletecollection and watch; the sim serves what lease-reaper and `kubectl get events` use.
+ */
+export const events: ResourceDef = {
+  resource: 'events',
+  group: 'events.k8s.io',
+  kind: 'Event',
+  listKind: 'EventList',
+  singular: 'event',
+  apiVersion: 'events.k8s.io/v1',
+  namespaced: true,
+  shortNames: ['ev'],
+  verbs: ['create', 'get', 'list'],
+};
+
+/**
+ * core/v1 Event: a view of the same registry (kube-apiserver keeps one for both APIs), never stored itself;
+ * the api server reads `events` and converts (sim/events.ts asCoreEvent). Read-only in the sim.
+ */
+export const coreEvents: ResourceDef = {
+  resource: 'events',
+  group: '',
+  kind: 'Event',
+  listKind: 'EventList',
+  singular: 'event',
+  apiVersion: 'v1',
+  namespaced: true,
+  shortNames: ['ev'],
+  verbs: ['get', 'list'],
+};
+
+export const allResources = [leases, nodes, pods, namespaces, coreEvents, events] as const;
 
 /**
  * The API versions of coordination.k8s.io LeaseCandidate the sim can serve (sim/lease-candidates.ts says

@@ -12,6 +12,8 @@ interface Column {
   name: string;
   type: 'string' | 'integer';
   format?: 'name';
+  /** 1: shown only by `-o wide` (kubectl hides columns of priority above 0). */
+  priority?: number;
   description: string;
   cell: (obj: KubeObject, now: number) => string | number;
 }
@@ -39,6 +41,47 @@ const ageColumn: Column = {
 };
 
 type Conditions = { type: string; status: string }[];
+
+/**
+ * An Event's fields as the printer reads the internal type, from either served form: core/v1
+ * (involvedObject, message, source…) or events.k8s.io/v1 (regarding, note, deprecatedSource…).
+ */
+function eventFields(o: KubeObject) {
+  const field = <T>(core: string, eventsV1: string): T | undefined =>
+    (o[core] ?? o[eventsV1] ?? undefined) as T | undefined;
+  const involved =
+    field<{ kind?: string; name?: string; fieldPath?: string }>('involvedObject', 'regarding') ?? {};
+  const source = field<{ component?: string; host?: string }>('source', 'deprecatedSource') ?? {};
+  const series = o.series as { count?: number; lastObservedTime?: string } | undefined;
+  return {
+    involved,
+    message: String(field<string>('message', 'note') ?? ''),
+    component: source.component || String(field<string>('reportingComponent', 'reportingController') ?? ''),
+    host: source.host || String(o.reportingInstance ?? ''),
+    first: field<string>('firstTimestamp', 'deprecatedFirstTimestamp'),
+    last: field<string>('lastTimestamp', 'deprecatedLastTimestamp'),
+    count: field<number>('count', 'deprecatedCount') ?? 0,
+    eventTime: o.eventTime as string | undefined,
+    series,
+  };
+}
+
+/** translateTimestampSince / translateMicroTimestampSince: `<unknown>` for a zero time. */
+const since = (time: string | null | undefined, now: number) =>
+  time ? humanDuration(now - Date.parse(time)) : '<unknown>';
+
+/** printEvent's timestamps: eventTime when firstTimestamp is unset, a series' last observation when there is one. */
+function eventTimes(o: KubeObject, now: number): { first: string; last: string; count: number } {
+  const e = eventFields(o);
+  const first = e.first ? since(e.first, now) : since(e.eventTime, now);
+  let last = e.last ? since(e.last, now) : first;
+  let count = e.count;
+  if (e.series) {
+    last = since(e.series.lastObservedTime, now);
+    count = e.series.count ?? 0;
+  } else if (count === 0) count = 1; // "Singleton events don't have a count set in the new API."
+  return { first, last, count };
+}
 
 const columns: Record<string, Column[]> = {
   // pkg/printers/internalversion/printers.go leaseColumnDefinitions and printLease: Name, Holder, Age; a
@@ -80,6 +123,78 @@ const columns: Record<string, Column[]> = {
       cell: (o) => String((o.spec as { emulationVersion?: string } | undefined)?.emulationVersion ?? ''),
     },
     ageColumn,
+  ],
+  // pkg/printers/internalversion/printers.go eventColumnDefinitions and printEvent (v1.32): one printer for
+  // both Event APIs, since both convert to the internal core.Event. Descriptions are corev1.Event's SwaggerDoc.
+  events: [
+    {
+      name: 'Last Seen',
+      type: 'string',
+      description: 'The time at which the most recent occurrence of this event was recorded.',
+      cell: (o, now) => eventTimes(o, now).last,
+    },
+    {
+      name: 'Type',
+      type: 'string',
+      description: 'Type of this event (Normal, Warning), new types could be added in the future',
+      cell: (o) => String(o.type ?? ''),
+    },
+    {
+      name: 'Reason',
+      type: 'string',
+      description:
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+      cell: (o) => String(o.reason ?? ''),
+    },
+    {
+      name: 'Object',
+      type: 'string',
+      description: 'The object that this event is about.',
+      cell: (o) => {
+        const { kind = '', name = '' } = eventFields(o).involved;
+        return name ? `${kind.toLowerCase()}/${name}` : kind.toLowerCase();
+      },
+    },
+    {
+      name: 'Subobject',
+      type: 'string',
+      priority: 1,
+      description:
+        'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.',
+      cell: (o) => String(eventFields(o).involved.fieldPath ?? ''),
+    },
+    {
+      name: 'Source',
+      type: 'string',
+      priority: 1,
+      description: 'The component reporting this event. Should be a short machine understandable string.',
+      // formatEventSource: component (else reportingController), then ", instance" when there is one.
+      cell: (o) => {
+        const e = eventFields(o);
+        return e.host ? `${e.component}, ${e.host}` : e.component;
+      },
+    },
+    {
+      name: 'Message',
+      type: 'string',
+      description: 'A human-readable description of the status of this operation.',
+      cell: (o) => eventFields(o).message.trim(),
+    },
+    {
+      name: 'First Seen',
+      type: 'string',
+      priority: 1,
+      description: 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+      cell: (o, now) => eventTimes(o, now).first,
+    },
+    {
+      name: 'Count',
+      type: 'string',
+      priority: 1,
+      description: 'The number of times this event has occurred.',
+      cell: (o, now) => eventTimes(o, now).count,
+    },
+    { ...nameColumn, priority: 1 },
   ],
   nodes: [
     nameColumn,
@@ -166,7 +281,7 @@ export function renderTable(
     type: c.type,
     format: c.format ?? '',
     description: c.description,
-    priority: 0,
+    priority: c.priority ?? 0,
   }));
   const objectOf = (s: StoredObject) =>
     includeObject === 'Object' ? s.json : includeObject === 'None' ? 'null' : s.metadataJson;

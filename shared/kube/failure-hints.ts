@@ -145,7 +145,8 @@ export function forbiddenMessage(
   const server = status?.message ? ` (the server said: ${status.message})` : '';
   if (!request || !resource) return `forbidden (403)${server}`;
   const asked: RbacRequest = { ...request, resource, group: group ?? '' };
-  const reap = request.verb === 'delete';
+  // The reaper is the only writer: lease deletes and the Events recording them (`rbac --reap` grants both).
+  const reap = request.verb === 'delete' || request.verb === 'create';
   const grant = reap
     ? `\`lease-reaper rbac --reap | kubectl apply -f -\` (it binds the group ${DEFAULT_REAP_GROUP}; another with --reap-group, or a ServiceAccount with --service-account)`
     : `\`lease-reaper rbac | kubectl apply -f -\` (it binds the group ${DEFAULT_AUDIT_GROUP}; another with --group, or a ServiceAccount with --service-account)`;

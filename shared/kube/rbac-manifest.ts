@@ -29,7 +29,7 @@ interface PolicyRule {
  * Exactly what the functions call, and nothing more (test/integration/rbac.test.ts runs them under these
  * rules and removes each in turn): leases listed, Nodes and Pods listed (a lease's Node and its holder's
  * Pod), LeaseCandidates listed by the audit (where a cluster serves them; the reaper never reads them),
- * leases deleted only by the reaper. No get — a delete's preconditions come from the list — no watch, no
+ * leases deleted only by the reaper, which also creates an Event (events.k8s.io) per deletion. No get — a delete's preconditions come from the list — no watch, no
  * secrets. Discovery (which LeaseCandidate version is served) is open to every authenticated caller
  * (the system:discovery ClusterRole).
  */
@@ -41,6 +41,8 @@ export function rbacRules(canDelete: boolean): PolicyRule[] {
       verbs: canDelete ? ['list', 'delete'] : ['list'],
     },
     { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },
+    // The reaper's Event per deletion (shared/kube/lease-event.ts): create only, never read back.
+    ...(canDelete ? [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] }] : []),
   ];
 }
 

@@ -1,5 +1,12 @@
 import { type DeleteOutcome, deleteLease, type LeaseIdentity } from '../kube/delete-lease.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
+import {
+  defaultReportingInstance,
+  type EventOutcome,
+  leaseReapedEvent,
+  postEvent,
+  wallClockNs,
+} from '../kube/lease-event.ts';
 import type { PlannedDeletion, ReapPlan } from './plan.ts';
 
 /** The narrow port the executor deletes through (the real one is `deleteLease` over a KubeClient). */
@@ -9,7 +16,25 @@ export function kubeDeleter(client: KubeClient): LeaseDeleter {
   return (lease, options) => deleteLease(client, lease, options);
 }
 
+/** The narrow port a deletion's Kubernetes Event is written through (the real one is `kubeEventRecorder`). */
+export type LeaseEventRecorder = (deletion: PlannedDeletion) => Promise<EventOutcome>;
+
+/** Records a `LeaseReaped` Event for each deletion, in the lease's namespace (shared/kube/lease-event.ts). */
+export function kubeEventRecorder(
+  client: KubeClient,
+  reportingInstance: string = defaultReportingInstance(),
+): LeaseEventRecorder {
+  return (d) =>
+    postEvent(
+      client,
+      leaseReapedEvent({ lease: d, reason: d.reason, nowNs: wallClockNs(), reportingInstance }),
+    );
+}
+
 export type ActionOutcome = DeleteOutcome['result'] | 'notAttempted';
+
+/** The Kubernetes Event of a deletion: its name, or why there is none (a deletion stands either way). */
+export type ActionEvent = { recorded: string } | { failed: string };
 
 /** The clock a cluster's leases were judged by, as written in each action line and report. */
 export interface ActionClock {
@@ -33,6 +58,8 @@ export interface ActionRecord {
   outcome: ActionOutcome;
   dryRun: boolean;
   detail?: string;
+  /** Only on a real deletion (never in a dry run), when the policy records Events. */
+  kubernetesEvent?: ActionEvent;
   clock?: ActionClock;
 }
 
@@ -46,6 +73,10 @@ export interface ExecutionSummary {
   forbidden: number;
   failed: number;
   notAttempted: number;
+  /** Deletions whose Kubernetes Event was written. */
+  eventsRecorded: number;
+  /** Deletions whose Kubernetes Event could not be written (best effort: the deletion stands). */
+  eventsFailed: number;
   /** True when the deadline signal stopped the run before the plan was done. */
   stoppedEarly: boolean;
   actions: ActionRecord[];
@@ -57,6 +88,10 @@ export interface ExecutionSummary {
  * will refuse the rest too, so it is recorded once and the cluster stops there. The deadline signal stops
  * the run between deletes, leaving the remainder `notAttempted`. Dry-run is only this executor's mode:
  * the same plan, sent with dryRun=All.
+ *
+ * After each real deletion, `recordEvent` (when given) writes a Kubernetes Event. It is best effort: an Event
+ * that cannot be written is counted (`eventsFailed`) and written into the action record, never a failed
+ * deletion; after RBAC refuses one, the cluster's other Events are not sent.
  */
 export async function executePlan(
   plan: ReapPlan,
@@ -69,6 +104,8 @@ export async function executePlan(
     clock?: ActionClock;
     /** Send nothing: every deletion is recorded notAttempted with this as its detail (e.g. the clock guard). */
     refusal?: string;
+    /** Records an Event for each real deletion (never in a dry run); none when absent. */
+    recordEvent?: LeaseEventRecorder;
   },
 ): Promise<ExecutionSummary> {
   const summary: ExecutionSummary = {
@@ -81,10 +118,14 @@ export async function executePlan(
     forbidden: 0,
     failed: 0,
     notAttempted: 0,
+    eventsRecorded: 0,
+    eventsFailed: 0,
     stoppedEarly: false,
     actions: [],
   };
   let stopReason: string | undefined = options.refusal;
+  // RBAC that refuses one Event refuses them all: the rest are not sent, each counted with this reason.
+  let eventsRefused: string | undefined;
   for (const d of plan.deletions) {
     if (!stopReason && options.signal?.aborted) {
       stopReason = 'the run reached its deadline';
@@ -116,6 +157,16 @@ export async function executePlan(
       if (result.result === 'forbidden') stopReason = 'RBAC refused a delete in this cluster';
     }
     summary[outcome]++;
+    let kubernetesEvent: ActionEvent | undefined;
+    if (outcome === 'deleted' && !options.dryRun && options.recordEvent) {
+      const written = eventsRefused
+        ? { event: { failed: `not sent: ${eventsRefused}` }, forbidden: false }
+        : await recordEventOf(d, options.recordEvent);
+      kubernetesEvent = written.event;
+      if ('recorded' in kubernetesEvent) summary.eventsRecorded++;
+      else summary.eventsFailed++;
+      if (written.forbidden) eventsRefused = 'RBAC refused an earlier event in this cluster';
+    }
     const record: ActionRecord = {
       event: 'lease-reaper.delete',
       cluster: plan.cluster,
@@ -128,10 +179,28 @@ export async function executePlan(
       outcome,
       dryRun: options.dryRun,
       ...(detail ? { detail } : {}),
+      ...(kubernetesEvent ? { kubernetesEvent } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     };
     summary.actions.push(record);
     options.log?.(record);
   }
   return summary;
+}
+
+/** A recorder that throws (instead of answering `failed`) costs the Event, never the deletion or the run. */
+async function recordEventOf(
+  d: PlannedDeletion,
+  record: LeaseEventRecorder,
+): Promise<{ event: ActionEvent; forbidden: boolean }> {
+  const outcome = await record(d).catch(
+    (error: unknown): EventOutcome => ({
+      result: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+      forbidden: false,
+    }),
+  );
+  return outcome.result === 'recorded'
+    ? { event: { recorded: outcome.name }, forbidden: false }
+    : { event: { failed: outcome.message }, forbidden: outcome.forbidden };
 }

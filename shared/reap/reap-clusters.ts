@@ -16,6 +16,7 @@ import {
   type ExecutionSummary,
   executePlan,
   kubeDeleter,
+  kubeEventRecorder,
 } from './execute-plan.ts';
 import { planDeletions, type ReapPlan } from './plan.ts';
 import type { ReapPolicy } from './reap-policy.ts';
@@ -128,6 +129,7 @@ export async function reapClusters(
         ...(refusal ? { refusal: refusal.message } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.log ? { log: options.log } : {}),
+        ...(options.policy.recordEvents ? { recordEvent: kubeEventRecorder(client) } : {}),
       });
       budget -= execution.deleted + execution.alreadyGone;
       results.push(

@@ -118,6 +118,11 @@ export const reapPolicySchema = z
     maxDeletionsPerRun: z._default(z.int().check(z.gt(0)), 10),
     /** Defaults to 10, or maxDeletionsPerRun when that is smaller. */
     maxDeletionsPerCluster: z.optional(z.int().check(z.gt(0))),
+    /**
+     * Record a Kubernetes Event (reason LeaseReaped) in the lease's namespace for each real deletion, so
+     * `kubectl get events` shows who removed what and why. Best effort: a failed Event never fails a delete.
+     */
+    recordEvents: z._default(z.boolean(), true),
     /** Delete orphaned node leases (Node gone, or owned by a previous incarnation). */
     reapOrphanedNodeLeases: z._default(z.boolean(), false),
     /** kube-system leader leases that may be deleted, as `kube-system/<name>`; none by default. */

@@ -10,7 +10,7 @@ import { type ClusterReap, reapClusters } from '../../shared/reap/reap-clusters.
 import { parseReapPolicy } from '../../shared/reap/reap-policy.ts';
 import type { SimPolicyRule } from '../../sim/api-server.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
-import { leases } from '../../sim/resources.ts';
+import { events, leases } from '../../sim/resources.ts';
 import { emptyScenario, type ScenarioSpec } from '../../sim/scenario.ts';
 import { clientFor, simClusters, simTarget } from '../support/sim.ts';
 
@@ -75,11 +75,12 @@ const USED: Permission[] = [
   { group: 'coordination.k8s.io', resource: 'leases', verb: 'delete' },
   { group: '', resource: 'nodes', verb: 'list' },
   { group: '', resource: 'pods', verb: 'list' },
+  { group: 'events.k8s.io', resource: 'events', verb: 'create' },
 ];
 
 /** Every permission the audit rules grant: the reaper's reads, and the LeaseCandidates only the audit judges. */
 const AUDIT_USED: Permission[] = [
-  ...USED.filter((p) => p.verb !== 'delete'),
+  ...USED.filter((p) => p.verb === 'list'),
   { group: 'coordination.k8s.io', resource: 'leasecandidates', verb: 'list' },
 ];
 
@@ -218,8 +219,15 @@ describe('the reap rules are sufficient', () => {
       failed: 0,
       changed: 0,
       notAttempted: 0,
+      eventsRecorded: expected.length,
+      eventsFailed: 0,
     });
     expect(result.execution.actions.map(keyOf).sort()).toEqual(expected);
+    // One Event per deletion, each about its lease (the create the rules grant).
+    const regarding = sim.store
+      .list(events)
+      .map((s) => s.obj.regarding as { namespace: string; name: string });
+    expect(regarding.map(keyOf).sort()).toEqual(expected);
     const after = leaseKeys(sim);
     for (const k of expected) expect(after.has(k)).toBe(false);
     // Nothing else was touched: before minus the reaped ones is what is left.
@@ -252,6 +260,21 @@ describe('the reap rules are minimal: every permission used is needed', () => {
 
       const result = await reap(user);
 
+      if (removed.resource === 'events') {
+        // Events are best effort: every lease is still deleted, and each missing Event is reported.
+        const reaped = ok(result);
+        const planned = reaped.plan.deletions.length;
+        expect(planned).toBeGreaterThan(0);
+        expect(reaped.execution).toMatchObject({
+          deleted: planned,
+          eventsRecorded: 0,
+          eventsFailed: planned,
+        });
+        const first = reaped.execution.actions[0]?.kubernetesEvent;
+        expect(first && 'failed' in first ? first.failed : '').toContain(refusal);
+        expect(leaseKeys(sim).size).toBe(before.size - planned);
+        return;
+      }
       if (removed.verb === 'delete') {
         // The snapshot and the audit still work; the delete itself is what is refused.
         const reaped = ok(result);

@@ -66,12 +66,13 @@ describe('rbacRules', () => {
     ]);
   });
 
-  it('adds lease delete, and nothing else, for the reaper', () => {
+  it('adds lease delete and Event create, and nothing else, for the reaper', () => {
     expect(grants(rbacRules(true))).toEqual([
       '/nodes/list',
       '/pods/list',
       'coordination.k8s.io/leases/delete',
       'coordination.k8s.io/leases/list',
+      'events.k8s.io/events/create',
     ]);
   });
 
@@ -85,10 +86,15 @@ describe('rbacRules', () => {
         expect(r.verbs).not.toContain('watch');
         expect(r.verbs).not.toContain('deletecollection');
         expect(r.resources).not.toContain('secrets');
-        for (const res of r.resources) expect(['leases', 'leasecandidates', 'nodes', 'pods']).toContain(res);
-        // leases and leasecandidates only in coordination.k8s.io; nodes and pods only in the core group
         for (const res of r.resources)
-          expect(r.apiGroups).toEqual(res.startsWith('lease') ? ['coordination.k8s.io'] : ['']);
+          expect(['leases', 'leasecandidates', 'nodes', 'pods', 'events']).toContain(res);
+        // leases and leasecandidates only in coordination.k8s.io; events only in events.k8s.io, and only
+        // created; nodes and pods only in the core group
+        for (const res of r.resources)
+          expect(r.apiGroups).toEqual(
+            res.startsWith('lease') ? ['coordination.k8s.io'] : res === 'events' ? ['events.k8s.io'] : [''],
+          );
+        if (r.resources.includes('events')) expect(r.verbs).toEqual(['create']);
       }
     },
   );
@@ -152,6 +158,7 @@ describe('rbacManifest', () => {
     expect(reap.rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list', 'delete'] },
       { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['list'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
     ]);
     const binding = only(docs, 'ClusterRoleBinding', 'lease-reaper-reap');
     expect(binding.roleRef).toEqual({
@@ -255,7 +262,7 @@ describe('rbacManifest', () => {
       },
     ],
   ])(
-    'grants nothing beyond leases, leasecandidates, nodes and pods, without wildcards or watch (%s)',
+    'grants nothing beyond leases, leasecandidates, nodes, pods and events create, without wildcards or watch (%s)',
     (_, options) => {
       const docs = parse(options);
       const roles = ofKind(docs, 'ClusterRole');
@@ -265,10 +272,13 @@ describe('rbacManifest', () => {
       const granted = roles.flatMap((r) => grants(r.rules ?? []));
       for (const g of granted) {
         const [group, resource, verb] = g.split('/');
-        expect(['coordination.k8s.io', '']).toContain(group);
-        expect(['leases', 'leasecandidates', 'nodes', 'pods']).toContain(resource);
-        expect(['list', 'delete']).toContain(verb);
+        expect(['coordination.k8s.io', '', 'events.k8s.io']).toContain(group);
+        expect(['leases', 'leasecandidates', 'nodes', 'pods', 'events']).toContain(resource);
+        expect(['list', 'delete', 'create']).toContain(verb);
         if (resource === 'leasecandidates') expect(verb).toBe('list');
+        // create only on events (the reaper's Event per deletion), only in events.k8s.io, only when reaping
+        if (verb === 'create') expect(`${group}/${resource}`).toBe('events.k8s.io/events');
+        if (resource === 'events') expect(options.reap).toBeDefined();
         expect(g).not.toContain('*');
         expect(g).not.toContain('watch');
         expect(g).not.toContain('secrets');

@@ -65,6 +65,8 @@ describe('fleetMetrics', () => {
       forbidden: 0,
       failed: 1,
       notAttempted: 0,
+      eventsRecorded: 0,
+      eventsFailed: 0,
       stoppedEarly: false,
       actions: [],
     });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DeleteOutcome, LeaseIdentity } from '../../../shared/kube/delete-lease.ts';
-import { type ActionRecord, executePlan, type LeaseDeleter } from '../../../shared/reap/execute-plan.ts';
+import type { EventOutcome } from '../../../shared/kube/lease-event.ts';
+import {
+  type ActionRecord,
+  executePlan,
+  type LeaseDeleter,
+  type LeaseEventRecorder,
+} from '../../../shared/reap/execute-plan.ts';
 import type { PlannedDeletion, ReapPlan } from '../../../shared/reap/plan.ts';
 
 /** A planned deletion of `payments/<name>` with a uid and resourceVersion of its own. */
@@ -62,6 +68,8 @@ describe('executePlan', () => {
       forbidden: 0,
       failed: 1,
       notAttempted: 0,
+      eventsRecorded: 0,
+      eventsFailed: 0,
       stoppedEarly: false,
       actions: expect.any(Array),
     });
@@ -277,6 +285,8 @@ describe('executePlan', () => {
       forbidden: 0,
       failed: 0,
       notAttempted: 0,
+      eventsRecorded: 0,
+      eventsFailed: 0,
       stoppedEarly: false,
       actions: [],
     });
@@ -300,5 +310,89 @@ describe('executePlan', () => {
     // Assess
     expect(summary.deleted).toBe(3);
     expect(most).toBe(1);
+  });
+
+  describe('a Kubernetes Event per real deletion (best effort)', () => {
+    /** A recorder answering by lease name (recorded when not named), recording who it was asked about. */
+    function fakeRecorder(answers: Record<string, EventOutcome | Error> = {}) {
+      const asked: string[] = [];
+      const recordEvent = (async (d) => {
+        asked.push(d.name);
+        const answer = answers[d.name];
+        if (answer instanceof Error) throw answer;
+        return answer ?? { result: 'recorded', name: `${d.name}.1` };
+      }) satisfies LeaseEventRecorder;
+      return { recordEvent, asked };
+    }
+
+    it('records one for each deleted lease only: never for gone, changed, failed or not attempted', async () => {
+      const { deleter } = fakeDeleter({
+        gone: { result: 'alreadyGone' },
+        renewed: { result: 'changed', message: '409' },
+        broken: { result: 'failed', error: new Error('socket hang up') },
+      });
+      const { recordEvent, asked } = fakeRecorder();
+
+      const summary = await executePlan(planOf('a', 'gone', 'renewed', 'broken', 'b'), deleter, {
+        dryRun: false,
+        recordEvent,
+      });
+
+      expect(asked).toEqual(['a', 'b']);
+      expect(summary).toMatchObject({ deleted: 2, eventsRecorded: 2, eventsFailed: 0 });
+      expect(summary.actions.map((a) => a.kubernetesEvent)).toEqual([
+        { recorded: 'a.1' },
+        undefined,
+        undefined,
+        undefined,
+        { recorded: 'b.1' },
+      ]);
+    });
+
+    it('records none in a dry run', async () => {
+      const { deleter } = fakeDeleter();
+      const { recordEvent, asked } = fakeRecorder();
+
+      const summary = await executePlan(planOf('a', 'b'), deleter, { dryRun: true, recordEvent });
+
+      expect(asked).toEqual([]);
+      expect(summary).toMatchObject({ deleted: 2, eventsRecorded: 0, eventsFailed: 0 });
+      expect(summary.actions.every((a) => a.kubernetesEvent === undefined)).toBe(true);
+    });
+
+    it('counts a failed or throwing recorder as a missing Event, never as a failed deletion', async () => {
+      const { deleter } = fakeDeleter();
+      const { recordEvent } = fakeRecorder({
+        a: { result: 'failed', message: 'server error (503)', forbidden: false },
+        b: new Error('boom'),
+      });
+
+      const summary = await executePlan(planOf('a', 'b', 'c'), deleter, { dryRun: false, recordEvent });
+
+      expect(summary).toMatchObject({ deleted: 3, failed: 0, eventsRecorded: 1, eventsFailed: 2 });
+      expect(summary.actions.map((a) => a.kubernetesEvent)).toEqual([
+        { failed: 'server error (503)' },
+        { failed: 'boom' },
+        { recorded: 'c.1' },
+      ]);
+    });
+
+    it('sends no more Events in the cluster once RBAC refused one, and keeps deleting', async () => {
+      const { deleter, calls } = fakeDeleter();
+      const { recordEvent, asked } = fakeRecorder({
+        a: { result: 'failed', message: 'forbidden (403): events', forbidden: true },
+      });
+
+      const summary = await executePlan(planOf('a', 'b', 'c'), deleter, { dryRun: false, recordEvent });
+
+      expect(calls).toHaveLength(3);
+      expect(asked).toEqual(['a']);
+      expect(summary).toMatchObject({ deleted: 3, eventsRecorded: 0, eventsFailed: 3 });
+      expect(summary.actions.map((a) => a.kubernetesEvent)).toEqual([
+        { failed: 'forbidden (403): events' },
+        { failed: 'not sent: RBAC refused an earlier event in this cluster' },
+        { failed: 'not sent: RBAC refused an earlier event in this cluster' },
+      ]);
+    });
   });
 });

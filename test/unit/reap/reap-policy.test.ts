@@ -34,6 +34,7 @@ describe('parseReapPolicy defaults', () => {
       maxClockSkew: 300,
       maxDeletionsPerRun: 10,
       maxDeletionsPerCluster: 10,
+      recordEvents: true,
       reapOrphanedNodeLeases: false,
       allowSystemLeases: [],
     });
@@ -51,6 +52,7 @@ describe('parseReapPolicy defaults', () => {
       maxClockSkew: '2m',
       maxDeletionsPerRun: 20,
       maxDeletionsPerCluster: 5,
+      recordEvents: false,
       reapOrphanedNodeLeases: true,
       allowSystemLeases: ['kube-system/old-cloud-controller'],
     };
