@@ -28,6 +28,14 @@ export default {
   // Beyond the unmutated run's own time: a mutant that loops forever is a timeout (counted as killed).
   timeoutMS: 10_000,
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['dist', 'cdk.out', '.scratch', '.stryker-tmp*', 'mutate/node_modules', 'mutate/reports', 'bench/results'],
+  ignorePatterns: [
+    'dist',
+    'cdk.out',
+    '.scratch',
+    '.stryker-tmp*',
+    'mutate/node_modules',
+    'mutate/reports',
+    'bench/results',
+  ],
   cleanTempDir: 'always',
 };

@@ -17,8 +17,9 @@ export interface KubeconfigSecretOptions {
 
 function isPlainHttpsUrl(text: string): boolean {
   try {
-    const url = new URL(text);
-    return url.protocol === 'https:' && url.username === '' && url.password === '' && !text.includes('@');
+    // No "@" anywhere: a URL has a user name or password only after one (its userinfo), and a look-alike
+    // in the path or query is refused too.
+    return new URL(text).protocol === 'https:' && !text.includes('@');
   } catch {
     return false;
   }
