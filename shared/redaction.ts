@@ -147,9 +147,12 @@ const isTokenShaped = (v: string) => v.length >= 8 && /\d/.test(v) && /[A-Za-z]/
 /** `Basic` credentials are base64 of `user:password`. */
 const isBasicCredential = (v: string) =>
   v.length % 4 === 0 && Buffer.from(v, 'base64').toString('latin1').includes(':');
-/** base64 of a PEM block, as in `client-key-data`: only a private key is redacted, not a certificate. */
+/**
+ * base64 of PEM blocks, as in `client-key-data`: only a private key is redacted, not a certificate. The
+ * whole value is read: a bundle may hold a certificate first and its key after.
+ */
 const isEncodedPrivateKey = (v: string) =>
-  Buffer.from(v.slice(0, 80), 'base64').toString('latin1').includes('PRIVATE KEY');
+  Buffer.from(v, 'base64').toString('latin1').includes('PRIVATE KEY');
 
 type Rule = [RegExp, (match: string, ...groups: string[]) => string];
 const keepPrefix =
