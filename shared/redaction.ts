@@ -37,9 +37,8 @@ const rollKey = (key: number, code: number) => ((key << 7) | (code & 0x7f)) & 0x
 
 function currentIndex(): { forms: string[]; byKey: Map<number, string[]> } {
   if (index) return index;
-  const forms = [...new Set([...secrets.values()].flat())]
-    .filter((f) => f.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
+  // Every form is at least as long as its secret, which registerSecret takes only from MIN_SECRET_LENGTH up.
+  const forms = [...new Set([...secrets.values()].flat())].sort((a, b) => b.length - a.length);
   const byKey = new Map<number, string[]>();
   for (const f of forms) {
     let key = 0;
