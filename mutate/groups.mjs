@@ -25,7 +25,9 @@ export const groups = {
     mutate: ['shared/redaction.ts', 'shared/fleet/kubeconfig-secret.ts'],
     tests: [
       'test/unit/redaction.test.ts',
+      'test/unit/redaction-boundaries.test.ts',
       'test/unit/kubeconfig-secret.test.ts',
+      'test/unit/kubeconfig-secret-checks.test.ts',
       'test/unit/errors.test.ts',
       'test/unit/failure-hints.test.ts',
     ],
