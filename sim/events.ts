@@ -5,8 +5,7 @@ import {
   invalidErr,
   isDNS1123Subdomain,
   isQualifiedName,
-  nameIsDNSSubdomain,
-  validateMetaCommon,
+  validateObjectMetaOnCreate,
 } from './lease-validation.ts';
 import { badRequest } from './status.ts';
 
@@ -117,13 +116,7 @@ export function validateEventsV1Create(obj: KubeObject): FieldError[] {
   for (const m of isDNS1123Subdomain(namespace)) errs.push(invalidErr('namespace', q(namespace), m));
 
   // Strict validation, for creates through events.k8s.io/v1: ObjectMeta (namespaced, DNS-subdomain name).
-  if (!meta.name) {
-    errs.push({ type: 'Required', field: 'metadata.name', detail: 'name or generateName is required' });
-  } else {
-    for (const m of nameIsDNSSubdomain(meta.name, false))
-      errs.push(invalidErr('metadata.name', q(meta.name), m));
-  }
-  errs.push(...validateMetaCommon(meta));
+  errs.push(...validateObjectMetaOnCreate(meta));
   // validateV1EventSeries
   if (obj.series !== undefined && obj.series !== null) {
     const series = record(obj.series);

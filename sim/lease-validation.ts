@@ -354,8 +354,11 @@ function validateLeaseSpec(spec: Record<string, unknown>): FieldError[] {
 }
 
 /** ValidateLease: ValidateObjectMeta(requiresNamespace, NameIsDNSSubdomain) and the spec. */
-export function validateLeaseCreate(obj: KubeObject): FieldError[] {
-  const meta = obj.metadata;
+/**
+ * ValidateObjectMeta for a create of a namespaced object whose name is a DNS subdomain (apimachinery
+ * `pkg/api/validation/objectmeta.go`): generateName and name checked with the same rule, then the rest.
+ */
+export function validateObjectMetaOnCreate(meta: KubeObject['metadata']): FieldError[] {
   const errs: FieldError[] = [];
   const generateName = typeof meta.generateName === 'string' ? meta.generateName : '';
   if (generateName) {
@@ -369,6 +372,13 @@ export function validateLeaseCreate(obj: KubeObject): FieldError[] {
       errs.push(invalidErr('metadata.name', q(meta.name), m));
   }
   errs.push(...validateMetaCommon(meta));
+  return errs;
+}
+
+export function validateLeaseCreate(obj: KubeObject): FieldError[] {
+  const meta = obj.metadata;
+  const errs: FieldError[] = [];
+  errs.push(...validateObjectMetaOnCreate(meta));
   errs.push(...validateLeaseSpec((obj.spec ?? {}) as Record<string, unknown>));
   return errs;
 }
