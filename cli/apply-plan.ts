@@ -1,8 +1,10 @@
+import { type ArchiveSink, kubeTombstones } from '../shared/archive/kube-tombstones.ts';
 import { ClusterAccessError } from '../shared/errors.ts';
 import type { AuditClock } from '../shared/fleet/audit-clusters.ts';
 import type { ClusterTarget } from '../shared/fleet/cluster-target.ts';
 import type { ConnectFailure } from '../shared/fleet/connect-all.ts';
 import { KubeClient } from '../shared/kube/kube-client.ts';
+import { readLease } from '../shared/kube/read-lease.ts';
 import type { ReadLimits } from '../shared/kube/read-limits.ts';
 import { type LeaseRecord, toLeaseRecord } from '../shared/kube/records.ts';
 import { clockRefusal } from '../shared/reap/clock-guard.ts';
@@ -37,6 +39,8 @@ export interface ApplyPlanOptions {
   onProgress?: (cluster: string, progress: PlanApplyProgress) => void;
   /** A cluster is finished: `ok`, refused by the clock guard, or failed. */
   onClusterDone?: (cluster: string, status: ClusterReap['status']) => void;
+  /** Where each cluster's tombstones go (--archive); no real delete is sent before its tombstone is kept. */
+  archive?: (cluster: string) => ArchiveSink;
 }
 
 /** How far one cluster of a saved plan has got. */
@@ -129,6 +133,9 @@ export async function applySavedPlan(
         ...(refusal ? { refusal: refusal.message } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.policy.recordEvents ? { recordEvent: kubeEventRecorder(client) } : {}),
+        ...(options.archive
+          ? { tombstones: kubeTombstones(client, options.archive(planned.cluster), planned.cluster) }
+          : {}),
         log: (record) => {
           options.log?.(record);
           outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
@@ -154,16 +161,8 @@ async function readPlannedLeases(
 ): Promise<Map<string, LeaseRecord>> {
   const live = new Map<string, LeaseRecord>();
   for (const d of planned.deletions) {
-    const res = await client.request({
-      method: 'GET',
-      path: `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(d.namespace)}/leases`,
-      query: { fieldSelector: `metadata.name=${d.name}` },
-      operation: `read lease ${d.namespace}/${d.name}`,
-    });
-    const items = (JSON.parse(res.text) as { items?: unknown }).items;
-    const found = (Array.isArray(items) ? items : [])
-      .map(toLeaseRecord)
-      .find((l) => l.namespace === d.namespace && l.name === d.name);
+    const object = await readLease(client, d.namespace, d.name);
+    const found = object ? toLeaseRecord(object) : undefined;
     if (found) live.set(`${d.namespace}/${d.name}`, found);
     onRead();
   }

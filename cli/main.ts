@@ -30,6 +30,7 @@ const program = new Command('lease-reaper')
 const commands: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./audit-command.ts')).auditCommand(),
   reap: async () => (await import('./reap-command.ts')).reapCommand(),
+  restore: async () => (await import('./restore-command.ts')).restoreCommand(),
   sim: async () => (await import('./sim-command.ts')).simCommand(),
   demo: async () => (await import('./demo-command.ts')).demoCommand(),
   rbac: async () => (await import('./rbac-command.ts')).rbacCommand(),

@@ -10,6 +10,7 @@ import { buildReapReport } from '../shared/report/reap-report.ts';
 import { type ActionLog, openActionLog } from './action-log.ts';
 import { applySavedPlan } from './apply-plan.ts';
 import { applyProgress } from './apply-progress.ts';
+import { type ArchiveDir, openArchiveDir } from './archive-dir.ts';
 import { formatSeconds } from './durations.ts';
 import { reapExitCode } from './exit-codes.ts';
 import { liveProgress } from './live-progress.ts';
@@ -57,6 +58,7 @@ interface ReapFlags extends ReadLimitFlags {
   color: boolean;
   /** false with --no-record-events; commander's default is true. */
   recordEvents: boolean;
+  archive?: string;
 }
 
 /** Colour on the live display unless --no-color or NO_COLOR (the report itself has none). */
@@ -93,11 +95,12 @@ export async function loadPolicyFile(path: string | undefined): Promise<ReapPoli
 
 /**
  * What a run by policy and a saved plan's apply both take from the flags: the deadline for deletes, the
- * read limits, the connect timeout, and the action log (each record explained for a reader).
+ * read limits, the connect timeout, the action log (each record explained for a reader), and the archive.
  */
-function clusterCallOptions(flags: ReapFlags, log: ActionLog) {
+function clusterCallOptions(flags: ReapFlags, log: ActionLog, archive: ArchiveDir | undefined) {
   const readLimits = readLimitsFrom(flags);
   return {
+    ...(archive ? { archive: (cluster: string) => archive.sink(cluster) } : {}),
     signal: AbortSignal.timeout(Math.max(1, flags.timeout) * 1000),
     ...(readLimits ? { readLimits } : {}),
     connectTimeoutMs: flags.connectTimeout * 1000,
@@ -153,6 +156,7 @@ Examples:
   lease-reaper reap --policy policy.yaml --plan-out plan.json     # dry run, and write the plan for review
   lease-reaper reap --apply --plan plan.json                      # delete exactly that plan (within 1h)
   lease-reaper reap --policy policy.yaml --apply --log-file reap.log
+  lease-reaper reap --policy policy.yaml --apply --archive ./archive   # a tombstone of each lease first (see restore)
 
 Deleting takes two switches, and the safer wins: --apply here and dryRun: false in the policy
 (its default is true). Either alone is a dry run; stderr says when the policy overrides --apply.
@@ -186,6 +190,10 @@ export function reapCommand(): Command {
       new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
     )
     .option('--log-file <file>', 'append the JSON action log (one line per delete) to this file')
+    .option(
+      '--archive <dir>',
+      'keep a tombstone of each lease in this directory before deleting it (one JSON Lines file per cluster and run; see restore)',
+    )
     .option('--verbose', 'also write the JSON action log to stderr')
     .option(
       '--no-record-events',
@@ -236,6 +244,7 @@ async function reapByPolicy(flags: ReapFlags): Promise<void> {
   );
   const { targets, failures } = await commandTargets(flags, { err: process.stderr, colour: colourOn(flags) });
   const log = openActionLog({ file: flags.logFile, verbose: flags.verbose === true, stderr: process.stderr });
+  const archive = flags.archive === undefined ? undefined : openArchiveDir(flags.archive, Date.now());
   try {
     if (dryRun && flags.output === 'table') process.stdout.write(`${DRY_RUN_BANNER}\n\n`);
     // The reads' progress on a terminal's stderr, erased before the report (deletes are logged, not shown).
@@ -250,7 +259,7 @@ async function reapByPolicy(flags: ReapFlags): Promise<void> {
         dryRun,
         ...(flags.now !== undefined ? { nowMs: flags.now } : {}),
         concurrency: Math.max(1, flags.concurrency),
-        ...clusterCallOptions(flags, log),
+        ...clusterCallOptions(flags, log, archive),
         ...(progress
           ? {
               onProgress: (cluster, p) => progress.update(cluster, p),
@@ -274,6 +283,7 @@ async function reapByPolicy(flags: ReapFlags): Promise<void> {
     finish(flags, results, policy, dryRun, written ? { planOut: written } : {});
   } finally {
     log.close();
+    archive?.close();
   }
 }
 
@@ -292,6 +302,7 @@ async function reapSavedPlan(flags: ReapFlags, path: string): Promise<void> {
     source,
   );
   const log = openActionLog({ file: flags.logFile, verbose: flags.verbose === true, stderr: process.stderr });
+  const archive = flags.archive === undefined ? undefined : openArchiveDir(flags.archive, Date.now());
   try {
     if (dryRun && flags.output === 'table') process.stdout.write(`${DRY_RUN_BANNER}\n\n`);
     // Per cluster on a terminal's stderr: leases read back, then deletes answered; erased before the report.
@@ -304,7 +315,7 @@ async function reapSavedPlan(flags: ReapFlags, path: string): Promise<void> {
       applySavedPlan(plan, targets, failures, {
         policy,
         dryRun,
-        ...clusterCallOptions(flags, log),
+        ...clusterCallOptions(flags, log, archive),
         ...(progress
           ? {
               onProgress: (cluster, p) => progress.update(cluster, p),
@@ -316,6 +327,7 @@ async function reapSavedPlan(flags: ReapFlags, path: string): Promise<void> {
     finish(flags, results, policy, dryRun, { appliedPlan: { path, plan } });
   } finally {
     log.close();
+    archive?.close();
   }
 }
 
@@ -415,6 +427,7 @@ function applyCommand(flags: ReapFlags, plan?: string): string {
   if (flags.allContexts === true) words.push('--all-contexts');
   if (flags.maxClockSkew !== undefined) words.push('--max-clock-skew', flags.maxClockSkew);
   if (flags.recordEvents === false) words.push('--no-record-events');
+  if (flags.archive !== undefined) words.push('--archive', flags.archive);
   if (plan === undefined) {
     if (flags.maxResponseMib !== undefined) words.push('--max-response-mib', String(flags.maxResponseMib));
     if (flags.maxListItems !== undefined) words.push('--max-list-items', String(flags.maxListItems));

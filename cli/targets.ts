@@ -112,7 +112,8 @@ export async function commandTargets(
   };
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** A repeatable option's parser: each use adds a value. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
  * Adds the target flags every multi-cluster command takes, named and worded as kubectl's: `--kubeconfig`,

@@ -6,7 +6,7 @@
 // per mutant would take hours. Every guard has a unit test that catches it and an end-to-end one too.)
 const ALL_UNIT_TESTS = ['test/unit/**/*.test.ts'];
 
-/** @type {Record<string, { mutate: string[]; tests: string[] }>} */
+/** @type {Record<string, { mutate: string[]; tests: string[]; timeoutMS?: number }>} */
 export const groups = {
   // What decides to delete, and the run that does it.
   reap: { mutate: ['shared/reap/*.ts'], tests: ALL_UNIT_TESTS },
@@ -15,10 +15,14 @@ export const groups = {
     mutate: ['shared/kube/delete-lease.ts', 'shared/errors.ts', 'shared/metrics/cloudwatch-sink.ts'],
     tests: ALL_UNIT_TESTS,
   },
-  // The rules that file the findings the planner acts on, and what makes a lease malformed or stale.
-  audit: {
-    mutate: ['shared/audit/rules/*.ts', 'shared/audit/lease-shape.ts', 'shared/audit/heartbeat-judge.ts'],
+  // The rules that file the findings the planner acts on.
+  audit: { mutate: ['shared/audit/rules/*.ts'], tests: ['test/unit/audit/**/*.test.ts'] },
+  // What makes a lease malformed or stale. A mutant of the streamed merge often loops forever, and each
+  // waits out the timeout: the audit tests run in well under a second, so 3 s beyond it is ample.
+  judge: {
+    mutate: ['shared/audit/lease-shape.ts', 'shared/audit/heartbeat-judge.ts'],
     tests: ['test/unit/audit/**/*.test.ts'],
+    timeoutMS: 3_000,
   },
   // What keeps credentials out of output, and the checks on a kubeconfig kept in Secrets Manager.
   secrets: {

@@ -26,7 +26,7 @@ export default {
   // 1 TypeScript checker + 1 test runner; more on 2 cores made slow mutants time out falsely.
   concurrency: 2,
   // Beyond the unmutated run's own time: a mutant that loops forever is a timeout (counted as killed).
-  timeoutMS: 10_000,
+  timeoutMS: group.timeoutMS ?? 10_000,
   tempDirName: '.stryker-tmp',
   ignorePatterns: [
     'dist',

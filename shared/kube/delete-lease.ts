@@ -7,7 +7,7 @@ import type { LeaseRecord } from './records.ts';
 /** What happened to one delete. Only `failed` is unexpected; the others are normal answers of a live cluster. */
 export type DeleteOutcome =
   /** Deleted (or, in dry-run, the server confirmed it would delete: RBAC and preconditions passed). */
-  | { result: 'deleted'; dryRun: boolean }
+  | { result: 'deleted'; dryRun: boolean; response?: unknown }
   /** 404: someone else deleted it first. */
   | { result: 'alreadyGone' }
   /** 409: renewed or replaced since it was listed (uid or resourceVersion moved); left alone. */
@@ -60,11 +60,23 @@ export async function deleteLease(
         return { result: 'alreadyGone' };
       case 409:
         return { result: 'changed', message };
-      default:
-        return { result: 'deleted', dryRun: options.dryRun };
+      default: {
+        // What the apiserver answered (for a lease, a Status: its registry does not return the object), kept
+        // in the tombstone's archive beside the object.
+        const response = parsedBody(res.text);
+        return { result: 'deleted', dryRun: options.dryRun, ...(response !== undefined ? { response } : {}) };
+      }
     }
   } catch (error) {
     return { result: 'failed', error: error as Error };
+  }
+}
+
+function parsedBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -31,6 +31,24 @@ export function kubeEventRecorder(
     );
 }
 
+/** What keeping a deletion's tombstone came to: its delete is sent only once the tombstone is `kept`. */
+export type KeepOutcome =
+  | { result: 'kept' }
+  /** Not there when read back for its tombstone: nothing to delete. */
+  | { result: 'alreadyGone' }
+  /** Read back with another uid or resourceVersion: the delete's preconditions would refuse it (409). */
+  | { result: 'changed'; message: string }
+  | { result: 'failed'; message: string };
+
+/**
+ * The narrow port tombstones are kept through (the real one is `kubeTombstones`, shared/archive): `keep`
+ * before a delete, `settle` with its answer after.
+ */
+export interface TombstoneKeeper {
+  keep(deletion: PlannedDeletion): Promise<KeepOutcome>;
+  settle(deletion: PlannedDeletion, outcome: DeleteOutcome): Promise<void>;
+}
+
 export type ActionOutcome = DeleteOutcome['result'] | 'notAttempted';
 
 /** The Kubernetes Event of a deletion: its name, or why there is none (a deletion stands either way). */
@@ -60,6 +78,8 @@ export interface ActionRecord {
   detail?: string;
   /** Only on a real deletion (never in a dry run), when the policy records Events. */
   kubernetesEvent?: ActionEvent;
+  /** True when the lease's tombstone was kept before its delete was sent (only with an archive). */
+  archived?: true;
   clock?: ActionClock;
 }
 
@@ -106,6 +126,11 @@ export async function executePlan(
     refusal?: string;
     /** Records an Event for each real deletion (never in a dry run); none when absent. */
     recordEvent?: LeaseEventRecorder;
+    /**
+     * Keeps each lease's tombstone before its real delete (never in a dry run). A delete whose tombstone is
+     * not kept is not sent; one that failed to be written stops the cluster's deletes (the archive is down).
+     */
+    tombstones?: TombstoneKeeper;
   },
 ): Promise<ExecutionSummary> {
   const summary: ExecutionSummary = {
@@ -133,28 +158,21 @@ export async function executePlan(
     }
     let outcome: ActionOutcome;
     let detail: string | undefined;
+    let archived = false;
     if (stopReason) {
       outcome = 'notAttempted';
       detail = stopReason;
     } else {
-      // A deleter that throws (instead of answering `failed`) must not lose the summary of the run.
-      // Exactly the object the finding judged: its uid and resourceVersion, never looked up again by name.
-      const identity: LeaseIdentity = {
-        namespace: d.namespace,
-        name: d.name,
-        uid: d.uid,
-        resourceVersion: d.resourceVersion,
-      };
-      const result = await deleter(identity, { dryRun: options.dryRun }).catch(
-        (error: unknown): DeleteOutcome => ({
-          result: 'failed',
-          error: error instanceof Error ? error : new Error(String(error)),
-        }),
+      const sent = await deleteOne(
+        d,
+        deleter,
+        options.dryRun ? undefined : options.tombstones,
+        options.dryRun,
       );
-      outcome = result.result;
-      if (result.result === 'changed' || result.result === 'forbidden') detail = result.message;
-      if (result.result === 'failed') detail = result.error.message;
-      if (result.result === 'forbidden') stopReason = 'RBAC refused a delete in this cluster';
+      outcome = sent.outcome;
+      detail = sent.detail;
+      archived = sent.archived;
+      if (sent.stop) stopReason = sent.stop;
     }
     summary[outcome]++;
     let kubernetesEvent: ActionEvent | undefined;
@@ -180,12 +198,84 @@ export async function executePlan(
       dryRun: options.dryRun,
       ...(detail ? { detail } : {}),
       ...(kubernetesEvent ? { kubernetesEvent } : {}),
+      ...(archived ? { archived: true as const } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     };
     summary.actions.push(record);
     options.log?.(record);
   }
   return summary;
+}
+
+/**
+ * One deletion: its tombstone kept first when there is an archive, then the delete with the listed uid and
+ * resourceVersion as preconditions, then its answer archived. `stop` says why the cluster's other deletes
+ * must not be sent (RBAC refused this one, or the archive is down).
+ */
+async function deleteOne(
+  d: PlannedDeletion,
+  deleter: LeaseDeleter,
+  tombstones: TombstoneKeeper | undefined,
+  dryRun: boolean,
+): Promise<{ outcome: DeleteOutcome['result']; detail?: string; archived: boolean; stop?: string }> {
+  const kept = tombstones ? await keepTombstone(d, tombstones) : undefined;
+  if (kept?.result === 'alreadyGone')
+    return {
+      outcome: 'alreadyGone',
+      detail: 'gone when read back for its tombstone: no delete sent',
+      archived: false,
+    };
+  if (kept?.result === 'changed') return { outcome: 'changed', detail: kept.message, archived: false };
+  if (kept?.result === 'failed')
+    return {
+      outcome: 'failed',
+      detail: `its tombstone could not be written, so no delete was sent: ${kept.message}`,
+      archived: false,
+      stop: 'a tombstone could not be kept in this cluster',
+    };
+  // Exactly the object the finding judged: its uid and resourceVersion, never looked up again by name.
+  const identity: LeaseIdentity = {
+    namespace: d.namespace,
+    name: d.name,
+    uid: d.uid,
+    resourceVersion: d.resourceVersion,
+  };
+  // A deleter that throws (instead of answering `failed`) must not lose the summary of the run.
+  const result = await deleter(identity, { dryRun }).catch(
+    (error: unknown): DeleteOutcome => ({
+      result: 'failed',
+      error: error instanceof Error ? error : new Error(String(error)),
+    }),
+  );
+  let detail: string | undefined;
+  if (result.result === 'changed' || result.result === 'forbidden') detail = result.message;
+  if (result.result === 'failed') detail = result.error.message;
+  const stop = result.result === 'forbidden' ? 'RBAC refused a delete in this cluster' : undefined;
+  if (tombstones) {
+    // The tombstone is kept already: an answer that cannot be written costs the record of the answer only.
+    const unsettled = await tombstones.settle(d, result).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (unsettled)
+      detail = `${detail ? `${detail}; ` : ''}the delete's answer was not archived: ${unsettled}`;
+  }
+  return {
+    outcome: result.result,
+    ...(detail !== undefined ? { detail } : {}),
+    archived: tombstones !== undefined,
+    ...(stop ? { stop } : {}),
+  };
+}
+
+/** A keeper that throws (instead of answering `failed`) keeps no tombstone: the delete is not sent. */
+function keepTombstone(d: PlannedDeletion, tombstones: TombstoneKeeper): Promise<KeepOutcome> {
+  return tombstones.keep(d).catch(
+    (error: unknown): KeepOutcome => ({
+      result: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+    }),
+  );
 }
 
 /** A recorder that throws (instead of answering `failed`) costs the Event, never the deletion or the run. */

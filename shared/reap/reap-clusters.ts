@@ -1,3 +1,4 @@
+import { type ArchiveSink, kubeTombstones } from '../archive/kube-tombstones.ts';
 import { type AuditPolicy, defaultAuditPolicy } from '../audit/audit-policy.ts';
 import { ConfigError } from '../errors.ts';
 import {
@@ -61,6 +62,8 @@ export interface ReapRunOptions {
   onProgress?: (cluster: string, progress: ClusterProgress) => void;
   /** Called as each cluster's read and audit finish (before any delete). */
   onClusterRead?: (cluster: string, ok: boolean) => void;
+  /** Where each cluster's tombstones go; when given, no real delete is sent before its tombstone is kept. */
+  archive?: (cluster: string) => ArchiveSink;
 }
 
 /**
@@ -130,6 +133,9 @@ export async function reapClusters(
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.log ? { log: options.log } : {}),
         ...(options.policy.recordEvents ? { recordEvent: kubeEventRecorder(client) } : {}),
+        ...(options.archive
+          ? { tombstones: kubeTombstones(client, options.archive(a.cluster), a.cluster) }
+          : {}),
       });
       budget -= execution.deleted + execution.alreadyGone;
       results.push(

@@ -42,6 +42,14 @@ const stored = (sim: SimCluster) => {
   const meta = sim.store.get(leases, NAMESPACE, NAME)?.obj.metadata;
   return meta ? `${meta.uid}@${meta.resourceVersion}` : undefined;
 };
+/** The Status kube-apiserver answers a lease delete with. */
+const successStatus = (uid: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Success',
+  details: { name: NAME, group: 'coordination.k8s.io', kind: 'leases', uid },
+});
 const deletesSent = (sim: SimCluster) => sim.requests.filter((r) => r.method === 'DELETE').length;
 
 describe('deleteLease: never without both preconditions', () => {
@@ -139,8 +147,9 @@ describe('deleteLease: the server checks both preconditions of the lease as list
     // Act
     const outcome = await deleteLease(clientFor(sim), listed, { dryRun: false });
 
-    // Assess
-    expect(outcome).toEqual({ result: 'deleted', dryRun: false });
+    // Assess: the apiserver's answer is kept (the archive records it): a lease's registry returns a Status,
+    // not the object (`finalizeDelete` in k8s.io/apiserver pkg/registry/generic/registry/store.go).
+    expect(outcome).toEqual({ result: 'deleted', dryRun: false, response: successStatus(listed.uid) });
     expect(stored(sim)).toBeUndefined();
   });
 });
@@ -155,7 +164,7 @@ describe('deleteLease: each answer of the apiserver', () => {
     const outcome = await deleteLease(clientFor(sim), listed, { dryRun: true });
 
     // Assess
-    expect(outcome).toEqual({ result: 'deleted', dryRun: true });
+    expect(outcome).toEqual({ result: 'deleted', dryRun: true, response: successStatus(listed.uid) });
     expect(deletesSent(sim)).toBe(1);
     expect(stored(sim)).toBe(before);
   });
@@ -230,6 +239,30 @@ describe('deleteLease: each answer of the apiserver', () => {
 
       // Assess
       expect(outcome).toEqual({ result: 'changed', message: 'HTTP 409' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('200 from a proxy whose body is not JSON: deleted, with no response to archive', async () => {
+    // Prepare
+    const proxy = await startAnsweringServer((req, res) => req.on('end', () => res.writeHead(200).end('OK')));
+    try {
+      const kc = kubeConfigFromEndpoint({
+        name: 'bare-200',
+        server: proxy.url,
+        caData: proxy.caData,
+        token: 'any',
+      });
+      const lease = { namespace: NAMESPACE, name: NAME, uid: 'u-1', resourceVersion: '7' };
+
+      // Act
+      const outcome = await deleteLease(new KubeClient('bare-200', kc, { retry: fastRetry }), lease, {
+        dryRun: false,
+      });
+
+      // Assess
+      expect(outcome).toEqual({ result: 'deleted', dryRun: false });
     } finally {
       await proxy.close();
     }
