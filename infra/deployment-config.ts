@@ -44,6 +44,7 @@ export const deploymentConfigSchema = z.strictObject({
       every: z.optional(durationSeconds),
       policy: z.optional(z.unknown()),
       memorySize: z.optional(z.int().check(z.gte(128))),
+      tombstoneRetention: z.optional(durationSeconds),
     }),
   ),
   alarms: z.optional(
@@ -172,6 +173,7 @@ export function stackPropsFor(config: DeploymentConfig): LeaseReaperStackProps {
         every: seconds(config.reap.every),
         policy: config.reap.policy as ReapPolicyInput | undefined,
         memorySize: config.reap.memorySize,
+        tombstoneRetention: seconds(config.reap.tombstoneRetention),
       }),
     alarms:
       config.alarms &&

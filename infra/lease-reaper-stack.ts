@@ -48,6 +48,7 @@ import { FleetFunction, timeoutFor } from './fleet-function.ts';
 import { LeaseMetrics } from './lease-metrics.ts';
 import { policyChars } from './policy-size.ts';
 import type { LeaseReaperStackProps } from './stack-props.ts';
+import { archiveKey, TombstoneArchive, tombstoneRetention } from './tombstone-archive.ts';
 
 export type { LeaseReaperStackProps } from './stack-props.ts';
 
@@ -66,6 +67,8 @@ interface Settings {
   reapEvery: Duration;
   reapEnabled: boolean;
   dryRun: boolean;
+  /** The tombstone archive, when the reaper can delete (reaping enabled, or a policy that deletes). */
+  archive: { expireAfter: Duration } | undefined;
   namespace: string;
   publishesMetrics: boolean;
   clusterNames: string[];
@@ -100,6 +103,8 @@ export class LeaseReaperStack extends Stack {
   readonly accessEntries: EksAccessEntries | undefined;
   /** The audit's finding state between runs (DynamoDB). */
   readonly findingState: FindingState;
+  /** The reaper's tombstones (S3), when it can delete. */
+  readonly archive: TombstoneArchive | undefined;
   readonly topic: ITopic;
   readonly criticalFindings: CriticalFindingsRule | undefined;
   readonly chatChannels: ChatChannels | undefined;
@@ -160,8 +165,17 @@ export class LeaseReaperStack extends Stack {
       maxEventAge: maxEventAge(settings.auditEvery),
       ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.audit } } : {}),
     });
+    this.archive = settings.archive
+      ? new TombstoneArchive(this, 'Archive', {
+          expireAfter: settings.archive.expireAfter,
+          ...(settings.controlTower ? { encryptionKey: archiveKey(this), controlTower: true } : {}),
+        })
+      : undefined;
     this.reapFunction = new FleetFunction(this, 'Reap', {
       ...common,
+      // Only the reaper keeps tombstones: before each delete, in the archive bucket.
+      statements: [...statements, ...(this.archive?.statements() ?? [])],
+      environment: { ...common.environment, ...this.archive?.environment() },
       job: 'reap',
       description: `lease-reaper: delete abandoned leases under the policy${settings.dryRun ? ' (dry-run)' : ''}`,
       timeout: timeoutFor(settings.reapEvery),
@@ -171,6 +185,7 @@ export class LeaseReaperStack extends Stack {
       reservedConcurrentExecutions: 1,
       ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.reap } } : {}),
     });
+    this.archive?.acknowledgeWildcard(this.reapFunction.role);
     for (const resource of clusterCredentialWildcards(props.clusters))
       for (const fn of [this.auditFunction, this.reapFunction])
         Validations.of(fn.role).acknowledge({
@@ -336,6 +351,10 @@ export class LeaseReaperStack extends Stack {
         reapEvery,
         reapEnabled,
         dryRun: policy?.dryRun !== false,
+        archive:
+          reapEnabled || policy?.dryRun === false
+            ? { expireAfter: tombstoneRetention(props.reap?.tombstoneRetention) }
+            : undefined,
         namespace,
         publishesMetrics: parsed.metricsSink === 'cloudwatch',
         clusterNames: parsed.clusters.map((c) => c.name),

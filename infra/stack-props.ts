@@ -61,6 +61,11 @@ export interface LeaseReaperStackProps extends StackProps {
     /** The reap policy; `dryRun` defaults to true, so enabling the schedule alone deletes nothing. */
     policy?: ReapPolicyInput;
     memorySize?: number;
+    /**
+     * How long the archive bucket keeps each tombstone (default 90 days; whole days, 1 to 3650). The bucket
+     * exists when the reaper can delete: reaping enabled, or a policy that says `dryRun: false`.
+     */
+    tombstoneRetention?: Duration;
   };
 
   /**

@@ -1,3 +1,5 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3ArchiveSink, tombstoneKey } from '../../shared/archive/s3-archive.ts';
 import type { ClusterConnector } from '../../shared/fleet/cluster-connector.ts';
 import type { ClusterRegistry } from '../../shared/fleet/cluster-registry.ts';
 import { fleetMetrics } from '../../shared/metrics/fleet-metrics.ts';
@@ -14,6 +16,10 @@ export interface FleetReapDeps extends MetricsDeps {
   policy: ReapPolicy;
   connector: ClusterConnector;
   log: Logger;
+  /** Where tombstones go (the stack's archive bucket); none: deletes keep no tombstone. */
+  archive?: { s3: S3Client; bucket: string };
+  /** The run's start, naming its archive objects (tests fix it). */
+  nowMs?: () => number;
 }
 
 export interface FleetReapSummary {
@@ -54,6 +60,8 @@ export async function runFleetReap(
       'info',
       'DRY-RUN: deletes are sent with dryRun: [All] in their DeleteOptions; nothing is deleted',
     );
+  const startedAtMs = (deps.nowMs ?? Date.now)();
+  const archive = deps.archive;
   const reaped = await reapClusters(fleet.targets, {
     policy: deps.policy,
     dryRun: deps.policy.dryRun,
@@ -61,6 +69,12 @@ export async function runFleetReap(
     ...(deps.registry.readLimits ? { readLimits: deps.registry.readLimits } : {}),
     ...(deadline ? { signal: deadline.read } : {}),
     log: (record) => deps.log.log('info', 'lease action', { ...record }),
+    ...(archive
+      ? {
+          archive: (cluster: string) =>
+            s3ArchiveSink(archive.s3, archive.bucket, tombstoneKey(cluster, startedAtMs)),
+        }
+      : {}),
   });
   const results: ClusterReap[] = fleet.inRegistryOrder(reaped);
 

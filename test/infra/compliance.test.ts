@@ -16,7 +16,12 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 const ACCOUNT = '123456789012';
 const network = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] };
 /** 60 clusters: past the fan-out threshold, so the state machine and its log group are there too. */
-const fleet: Partial<LeaseReaperStackProps> = { clusters: eksFleet(60), logRetention: undefined };
+// Reaping on: every optional resource is in the templates (the fan-out past 50 clusters, the tombstone archive).
+const fleet: Partial<LeaseReaperStackProps> = {
+  clusters: eksFleet(60),
+  logRetention: undefined,
+  reap: { enabled: true, policy: { dryRun: false, namespaces: { include: ['team-*'] } } },
+};
 const controlTower = { ...fleet, compliance: { controlTower: true } };
 
 type Statement = { Sid?: string; Effect: string; Principal: unknown; Action: unknown; Condition?: unknown };
@@ -124,7 +129,12 @@ describe('Control Tower compliance mode', () => {
 
   it('lets only AWS services create grants on the stack’s keys (CT.KMS.PR.3)', () => {
     const keys = resourcesOf(on, 'AWS::KMS::Key');
-    expect(keys.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['LogsKey', 'TopicKey']);
+    // The tombstone archive's own key (CT.S3.PR.10), beside the logs' and the topic's.
+    expect(keys.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'ArchiveKey',
+      'LogsKey',
+      'TopicKey',
+    ]);
     for (const [, key] of keys)
       expect(keyStatements(key)).toContainEqual({
         Sid: 'GrantsForAwsServicesOnly',
@@ -156,10 +166,12 @@ describe('Control Tower compliance mode', () => {
     );
   });
 
-  it('encrypts with the deployment’s own key when given one, creating none', () => {
+  it('encrypts the logs with the deployment’s own key when given one, creating no logs key', () => {
     const arn = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     const { template } = synth({ ...fleet, compliance: { controlTower: true, logsKmsKeyArn: arn } });
+    // The topic's and the tombstone archive's keys are not the logs' key.
     expect(resources(template, 'AWS::KMS::Key').map(([id]) => id)).toEqual([
+      expect.stringMatching(/^ArchiveKey/),
       expect.stringMatching(/^TopicKey/),
     ]);
     const groups = resources(template, 'AWS::Logs::LogGroup');
@@ -214,11 +226,17 @@ describe('the Control Tower proactive controls (cdk-validator-cfnguard)', () => 
     expect(controls(failed.onWithoutVpc)).toEqual(['CT.LAMBDA.PR.3']);
   });
 
-  it('is really checking: without compliance mode the logs, keys and state machine controls fail', () => {
+  it('is really checking: without compliance mode the logs, keys, bucket and state machine controls fail', () => {
     expect(controls(failed.off)).toEqual([
       'CT.CLOUDWATCH.PR.2',
       'CT.CLOUDWATCH.PR.3',
       'CT.KMS.PR.3',
+      // The tombstone archive: SSE-S3, no versioning, no server access logs, no events, no Object Lock.
+      'CT.S3.PR.10',
+      'CT.S3.PR.11',
+      'CT.S3.PR.2',
+      'CT.S3.PR.4',
+      'CT.S3.PR.9',
       'CT.STEPFUNCTIONS.PR.2',
     ]);
   });

@@ -64,6 +64,9 @@ const OPERATORS: Record<string, { test: Operator; negated?: boolean }> = {
   ArnLike: { test: (e, a) => glob(e, String(a)) },
   ArnNotLike: { test: (e, a) => glob(e, String(a)), negated: true },
   Bool: { test: (e, a) => String(e).toLowerCase() === String(a).toLowerCase() },
+  // Numeric condition operators compare numbers ("IAM JSON policy elements: Condition operators"); the S3
+  // bucket policy of a minimum TLS version uses this one on s3:TlsVersion.
+  NumericLessThan: { test: (e, a) => Number(a) < Number(e) },
 };
 
 function conditionsMatch(condition: Statement['Condition'], context: Request['context']): boolean {

@@ -190,10 +190,14 @@ describe('the evaluator', () => {
     const statement: Statement = { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' };
     expect(() =>
       evaluate(
-        { Statement: [{ ...statement, Condition: { NumericLessThan: { 'aws:x': '1' } } }] },
+        {
+          Statement: [
+            { ...statement, Condition: { DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' } } },
+          ],
+        },
         publish(),
       ),
-    ).toThrow(/NumericLessThan/);
+    ).toThrow(/DateGreaterThan/);
     expect(() => evaluate({ Statement: [{ ...statement, NotAction: 'sns:Publish' }] }, publish())).toThrow(
       /NotAction/,
     );
