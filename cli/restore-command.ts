@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { type RestoreAction, restoreLeases } from '../shared/archive/restore-leases.ts';
+import { parseS3Uri, readS3Text, s3Client } from '../shared/archive/s3-archive.ts';
 import { type ArchivedLease, parseArchive } from '../shared/archive/tombstone.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { KubeClient } from '../shared/kube/kube-client.ts';
@@ -24,6 +25,7 @@ const examples = `
 Examples:
   lease-reaper restore --from archive/prod.20261201T120000Z.jsonl            # dry run: what would be restored
   lease-reaper restore --from archive/prod.20261201T120000Z.jsonl --apply    # create the absent leases again
+  lease-reaper restore --from s3://BUCKET/tombstones/prod.20261201T120000Z.jsonl   # from the stack's archive
 
 Each lease is restored into the cluster it was deleted from: the kubeconfig context (or registry cluster)
 of the archive's name, unless --context, --all-contexts or --clusters says otherwise. A lease that exists is
@@ -39,7 +41,10 @@ Exit codes:
 export function restoreCommand(): Command {
   return withTargetOptions(new Command('restore'), 'restore into')
     .description('re-create archived leases that are absent (a dry run unless --apply); never overwrites')
-    .requiredOption('--from <file>', "a reap's archive file (written by reap --archive DIR)")
+    .requiredOption(
+      '--from <file|s3-uri>',
+      "a reap's archive: a file (reap --archive DIR) or an object of the stack's archive bucket (s3://BUCKET/tombstones/…)",
+    )
     .addOption(
       new Option('--cluster <name>', "restore only this cluster's leases (repeatable)")
         .argParser(collect)
@@ -51,7 +56,7 @@ export function restoreCommand(): Command {
     )
     .addHelpText('after', examples)
     .action(async (flags: RestoreFlags) => {
-      const archived = selected(readArchive(flags.from), flags.cluster, flags.from);
+      const archived = selected(await readArchive(flags.from), flags.cluster, flags.from);
       const dryRun = flags.apply !== true;
       const clusters = [...new Set(archived.map((a) => a.tombstone.cluster))];
       // By default, the contexts the archive names: a lease goes back to the cluster it came from.
@@ -85,14 +90,18 @@ export function restoreCommand(): Command {
     });
 }
 
-function readArchive(path: string): ArchivedLease[] {
+/** The archive of --from: a file, or an object of the stack's archive bucket (`s3://bucket/key`). */
+async function readArchive(from: string): Promise<ArchivedLease[]> {
   let content: string;
   try {
-    content = readFileSync(path, 'utf8');
+    const object = parseS3Uri(from);
+    if (object) content = await readS3Text(await s3Client(), object.bucket, object.key);
+    else if (from.startsWith('s3://')) throw new Error('an S3 URI is s3://BUCKET/KEY');
+    else content = readFileSync(from, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`--from ${path} cannot be read: ${(cause as Error).message}`, { cause });
+    throw new ConfigError(`--from ${from} cannot be read: ${(cause as Error).message}`, { cause });
   }
-  return parseArchive(content, path);
+  return parseArchive(content, from);
 }
 
 /** The archive's leases of the --cluster names (all when none); a name the archive lacks is an error. */

@@ -6,10 +6,26 @@ import { type ArchiveLine, archiveFileName } from './tombstone.ts';
 /** The prefix of every tombstone object: the reap role may write below it and nowhere else. */
 export const TOMBSTONE_PREFIX = 'tombstones/';
 
-/** An S3 client with the SDK's own retries (shared/aws/sdk-clients.ts), loaded only when an archive is set. */
+/**
+ * An S3 client with the SDK's own retries (shared/aws/sdk-clients.ts), loaded only when an archive is used.
+ * A bucket in another region than the client's is followed there (the CLI's region is the user's).
+ */
 export async function s3Client(options: SdkClientOptions = {}): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  return new S3Client(retryingClientConfig(options));
+  return new S3Client({ ...retryingClientConfig(options), followRegionRedirects: true });
+}
+
+/** `s3://bucket/key` → its parts; anything else is undefined. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
+}
+
+/** An archive object's text (GetObject). */
+export async function readS3Text(client: S3Client, bucket: string, key: string): Promise<string> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
 }
 
 /** `tombstones/<cluster>.<run start>.jsonl`: one object per cluster and run. */

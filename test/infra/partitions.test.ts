@@ -23,8 +23,9 @@ const schemas = CfnSchemas.load();
  */
 const GLOBAL_SERVICE_PRINCIPALS = new Set(
   // events: the critical-findings rule's publisher (aws-cdk-lib's region facts: events.amazonaws.com in
-  // every partition, China included).
-  ['lambda', 'states', 'scheduler', 'cloudwatch', 'events'].map((s) => `${s}.amazonaws.com`),
+  // every partition, China included). logging.s3: S3 server access log delivery to the tombstone archive in
+  // compliance mode (the principal aws-cdk-lib's Bucket grants log delivery to in every partition).
+  ['lambda', 'states', 'scheduler', 'cloudwatch', 'events', 'logging.s3'].map((s) => `${s}.amazonaws.com`),
 );
 
 interface Case {

@@ -335,7 +335,10 @@ describe('deleting with preconditions', () => {
 
   it('deletes a lease that is unchanged since it was listed', async () => {
     const { sim, client, lease } = await oneLease();
-    expect(await deleteLease(client, lease, { dryRun: false })).toEqual({ result: 'deleted', dryRun: false });
+    expect(await deleteLease(client, lease, { dryRun: false })).toMatchObject({
+      result: 'deleted',
+      dryRun: false,
+    });
     expect(exists(sim, lease)).toBe(false);
   });
 
@@ -384,7 +387,10 @@ describe('deleting with preconditions', () => {
 
   it('dry-run checks preconditions and RBAC on the server and deletes nothing', async () => {
     const { sim, client, lease } = await oneLease();
-    expect(await deleteLease(client, lease, { dryRun: true })).toEqual({ result: 'deleted', dryRun: true });
+    expect(await deleteLease(client, lease, { dryRun: true })).toMatchObject({
+      result: 'deleted',
+      dryRun: true,
+    });
     expect(exists(sim, lease)).toBe(true);
 
     const stale = { ...lease, resourceVersion: '1' };
