@@ -1,25 +1,22 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   CustomState,
-  DefinitionBody,
   JitterType,
   JsonPath,
-  LogLevel,
   Map as MapState,
   Pass,
   Result,
-  StateMachine,
-  StateMachineType,
+  type StateMachine,
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CLUSTER_DIMENSION, MetricName, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
 import { logGroupNames } from './compliance.ts';
+import { shardStateMachine } from './shard-state-machine.ts';
 
 /** The fleet's cluster names cut into shards of at most `size`, in registry order. */
 export function shardClusters(names: readonly string[], size: number): string[][] {
@@ -163,40 +160,15 @@ export class AuditFanOut extends Construct {
       result: Result.fromObject({ shards: this.shards }),
     }).next(map);
 
-    const logs = new LogGroup(this, 'Logs', {
+    this.stateMachine = shardStateMachine(this, {
+      definition,
+      shardFunction: props.auditFunction,
+      metrics: { namespace: props.metrics.namespace, sid: 'PublishShardScanErrors' },
       logGroupName: logGroupNames(Stack.of(this).stackName).fanOut,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromChainable(definition),
-      stateMachineType: StateMachineType.STANDARD,
       timeout: props.timeout,
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-      ...(props.tracing ? { tracingEnabled: true } : {}),
-    });
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'PublishShardScanErrors',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': props.metrics.namespace } },
-      }),
-    );
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.auditFunction.node.defaultChild as CfnFunction)}.Arn>:*]`,
-      reason: 'The LambdaInvoke grant covers the qualifiers (versions, aliases) of the audit function only.',
-    });
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups…), X-Ray trace writes (compliance mode) and cloudwatch:PutMetricData (conditioned on the namespace) have no resource-level permissions.',
-    });
-    Validations.of(this.stateMachine).acknowledge({
-      id: 'AwsSolutions-SF2',
-      reason:
-        'One Map over Lambda invocations: execution history and ALL-level logs show every shard, and the function logs carry per-cluster detail; X-Ray would add cost and no insight.',
+      logRetention: props.logRetention,
+      ...(props.logEncryptionKey ? { logEncryptionKey: props.logEncryptionKey } : {}),
+      ...(props.tracing ? { tracing: true } : {}),
     });
   }
 }

@@ -30,6 +30,7 @@ export function logGroupNames(stackName: string) {
     reap: `/lease-reaper/${stackName}/reap`,
     // The prefix AWS recommends for vended logs: it keeps CloudWatch Logs' resource policy from growing.
     fanOut: `/aws/vendedlogs/states/${stackName}-audit-fan-out`,
+    reapFanOut: `/aws/vendedlogs/states/${stackName}-reap-fan-out`,
   };
 }
 

@@ -44,6 +44,8 @@ export interface FleetAlarmsProps {
   /** The reaper, when reaping is enabled (its alarms exist only then). */
   reap?: { function: IFunction; every: Duration };
   fanOut?: StateMachine;
+  /** The reap's fan-out state machine, when the fleet is fanned out (alarmed only when reaping). */
+  reapFanOut?: StateMachine;
 }
 
 /**
@@ -153,24 +155,34 @@ export class FleetAlarms extends Construct {
           'A reap run failed outright: bad configuration or policy, an invalid event, a crash or its deadline; see the `run failed` log line.',
         );
     }
-    if (props.fanOut) {
-      this.add('FanOutFailures', {
-        metric: new MathExpression({
-          expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-          usingMetrics: {
-            failed: props.fanOut.metricFailed({ statistic: Stats.SUM }),
-            timedOut: props.fanOut.metricTimedOut({ statistic: Stats.SUM }),
-          },
-          period: props.auditEvery,
-          label: 'fan-out executions failed or timed out',
-        }),
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        threshold: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        description: 'The audit fan-out state machine failed or timed out.',
-      });
-    }
+    if (props.fanOut) this.executionFailures('FanOutFailures', props.fanOut, props.auditEvery, 'audit');
+    if (props.reapFanOut && props.reap)
+      this.executionFailures('ReapFanOutFailures', props.reapFanOut, props.reap.every, 'reap');
+  }
+
+  /** A fan-out state machine's executions that failed or timed out, over its schedule's period. */
+  private executionFailures(
+    id: string,
+    machine: StateMachine,
+    period: Duration,
+    job: 'audit' | 'reap',
+  ): void {
+    this.add(id, {
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: machine.metricFailed({ statistic: Stats.SUM }),
+          timedOut: machine.metricTimedOut({ statistic: Stats.SUM }),
+        },
+        period,
+        label: `${job === 'audit' ? '' : 'reap '}fan-out executions failed or timed out`,
+      }),
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: `The ${job} fan-out state machine failed or timed out.`,
+    });
   }
 
   /**

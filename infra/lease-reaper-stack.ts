@@ -47,6 +47,7 @@ import { FleetDashboard } from './fleet-dashboard.ts';
 import { FleetFunction, timeoutFor } from './fleet-function.ts';
 import { LeaseMetrics } from './lease-metrics.ts';
 import { policyChars } from './policy-size.ts';
+import { ReapFanOut } from './reap-fan-out.ts';
 import type { LeaseReaperStackProps } from './stack-props.ts';
 import { archiveKey, TombstoneArchive, tombstoneRetention } from './tombstone-archive.ts';
 
@@ -67,6 +68,8 @@ interface Settings {
   reapEvery: Duration;
   reapEnabled: boolean;
   dryRun: boolean;
+  /** The policy's run-wide cap on deletions; none without a policy (the reap function cannot run then). */
+  maxDeletionsPerRun?: number;
   /** The tombstone archive, when the reaper can delete (reaping enabled, or a policy that deletes). */
   archive: { expireAfter: Duration } | undefined;
   namespace: string;
@@ -98,6 +101,8 @@ export class LeaseReaperStack extends Stack {
   readonly auditFunction: FleetFunction;
   readonly reapFunction: FleetFunction;
   readonly fanOut: AuditFanOut | undefined;
+  /** The reap's fan-out over the same shards, each with its share of the run-wide cap. */
+  readonly reapFanOut: ReapFanOut | undefined;
   readonly auditSchedule: Schedule;
   readonly reapSchedule: Schedule;
   readonly accessEntries: EksAccessEntries | undefined;
@@ -165,6 +170,10 @@ export class LeaseReaperStack extends Stack {
       maxEventAge: maxEventAge(settings.auditEvery),
       ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.audit } } : {}),
     });
+    const fannedOut = settings.clusterNames.length > (props.fanOut?.threshold ?? 50);
+    // A reap needs a policy: without one there is nothing to fan out (the function alone reports it).
+    const reapFannedOut = fannedOut && settings.maxDeletionsPerRun !== undefined;
+    const maxConcurrency = props.fanOut?.maxConcurrency ?? 10;
     this.archive = settings.archive
       ? new TombstoneArchive(this, 'Archive', {
           expireAfter: settings.archive.expireAfter,
@@ -181,8 +190,9 @@ export class LeaseReaperStack extends Stack {
       timeout: timeoutFor(settings.reapEvery),
       memorySize: props.reap?.memorySize ?? 1024,
       maxEventAge: maxEventAge(settings.reapEvery),
-      // Never two reaps at once: two runs would plan from the same leases and together exceed the cap.
-      reservedConcurrentExecutions: 1,
+      // Never two reaps of the same clusters at once: two runs would plan from the same leases and together
+      // exceed the cap. Fanned out, the shards are disjoint and each has its share of the cap.
+      reservedConcurrentExecutions: reapFannedOut ? maxConcurrency : 1,
       ...(logs ? { logEncryption: { key: logs.key, logGroupName: logs.groupNames.reap } } : {}),
     });
     this.archive?.acknowledgeWildcard(this.reapFunction.role);
@@ -194,19 +204,30 @@ export class LeaseReaperStack extends Stack {
             'Past 20 clusters (or secrets) the policy names each region (or secret folder) of the fleet instead of each cluster: a list of every ARN would exceed IAM’s policy size quotas.',
         });
 
-    // Past the threshold, shards of the fleet are audited in parallel under Step Functions.
-    this.fanOut =
-      settings.clusterNames.length > (props.fanOut?.threshold ?? 50)
-        ? new AuditFanOut(this, 'FanOut', {
-            auditFunction: this.auditFunction.function,
-            clusters: settings.clusterNames,
-            shardSize: props.fanOut?.shardSize ?? 25,
-            maxConcurrency: props.fanOut?.maxConcurrency ?? 10,
-            metrics: { namespace: settings.namespace, stack: this.stackName },
-            timeout: timeoutFor(settings.auditEvery, Duration.seconds(10)),
-            logRetention: settings.logRetention,
-            ...(logs ? { logEncryptionKey: logs.key } : {}),
-            tracing: settings.controlTower,
+    // Past the threshold, shards of the fleet are audited, and reaped, in parallel under Step Functions.
+    const shards = {
+      clusters: settings.clusterNames,
+      shardSize: props.fanOut?.shardSize ?? 25,
+      maxConcurrency,
+      metrics: { namespace: settings.namespace, stack: this.stackName },
+      logRetention: settings.logRetention,
+      ...(logs ? { logEncryptionKey: logs.key } : {}),
+      tracing: settings.controlTower,
+    };
+    this.fanOut = fannedOut
+      ? new AuditFanOut(this, 'FanOut', {
+          ...shards,
+          auditFunction: this.auditFunction.function,
+          timeout: timeoutFor(settings.auditEvery, Duration.seconds(10)),
+        })
+      : undefined;
+    this.reapFanOut =
+      reapFannedOut && settings.maxDeletionsPerRun !== undefined
+        ? new ReapFanOut(this, 'ReapFanOut', {
+            ...shards,
+            reapFunction: this.reapFunction.function,
+            maxDeletionsPerRun: settings.maxDeletionsPerRun,
+            timeout: timeoutFor(settings.reapEvery, Duration.seconds(10)),
           })
         : undefined;
     [this.auditSchedule, this.reapSchedule] = this.schedules(settings);
@@ -259,6 +280,7 @@ export class LeaseReaperStack extends Stack {
         ? { reap: { function: this.reapFunction.function, every: settings.reapEvery } }
         : {}),
       ...(this.fanOut ? { fanOut: this.fanOut.stateMachine } : {}),
+      ...(this.reapFanOut ? { reapFanOut: this.reapFanOut.stateMachine } : {}),
     });
     this.dashboard = new FleetDashboard(this, 'Dashboard', {
       metrics,
@@ -351,6 +373,7 @@ export class LeaseReaperStack extends Stack {
         reapEvery,
         reapEnabled,
         dryRun: policy?.dryRun !== false,
+        ...(policy ? { maxDeletionsPerRun: policy.maxDeletionsPerRun } : {}),
         archive:
           reapEnabled || policy?.dryRun === false
             ? { expireAfter: tombstoneRetention(props.reap?.tombstoneRetention) }
@@ -450,7 +473,9 @@ export class LeaseReaperStack extends Stack {
       description: `lease-reaper reap${settings.dryRun ? ' (dry-run)' : ''}; disabled unless reap.enabled`,
       schedule: ScheduleExpression.rate(settings.reapEvery),
       enabled: settings.reapEnabled,
-      target: new LambdaInvoke(this.reapFunction.function, delivery(settings.reapEvery)),
+      target: this.reapFanOut
+        ? new StepFunctionsStartExecution(this.reapFanOut.stateMachine, delivery(settings.reapEvery))
+        : new LambdaInvoke(this.reapFunction.function, delivery(settings.reapEvery)),
     });
     return [audit, reap];
   }

@@ -52,7 +52,7 @@ const REAP_METRICS = [MetricName.LeasesDeleted, MetricName.DeleteConflicts, Metr
 export async function runFleetReap(
   deps: FleetReapDeps,
   /** The clusters (the event's subset, or all); `deadline.read` stops the reading and deleting, `deadline.publish` the metrics. */
-  { subset, deadline }: Partial<RunInput>,
+  { subset, deadline, maxDeletions }: Partial<RunInput>,
 ): Promise<FleetReapSummary> {
   const fleet = await connectFleet(deps.registry, deps.connector, subset);
   if (deps.policy.dryRun)
@@ -62,8 +62,13 @@ export async function runFleetReap(
     );
   const startedAtMs = (deps.nowMs ?? Date.now)();
   const archive = deps.archive;
+  // A shard of a fanned-out reap spends its share of the run-wide cap (infra/reap-fan-out.ts), never more.
+  const policy =
+    maxDeletions !== undefined && maxDeletions < deps.policy.maxDeletionsPerRun
+      ? { ...deps.policy, maxDeletionsPerRun: maxDeletions }
+      : deps.policy;
   const reaped = await reapClusters(fleet.targets, {
-    policy: deps.policy,
+    policy,
     dryRun: deps.policy.dryRun,
     concurrency: deps.registry.concurrency,
     ...(deps.registry.readLimits ? { readLimits: deps.registry.readLimits } : {}),

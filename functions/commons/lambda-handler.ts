@@ -18,6 +18,8 @@ export interface FunctionDeps extends MetricsDeps {
 export interface RunInput {
   /** The clusters the event names; unset: the whole fleet. */
   subset?: readonly string[];
+  /** A reap shard's share of the run-wide cap on deletions; unset: the policy's maxDeletionsPerRun. */
+  maxDeletions?: number;
   deadline: Pick<RunDeadline, 'read' | 'publish'>;
 }
 
@@ -50,7 +52,7 @@ export function lambdaHandler<D extends FunctionDeps, R extends { perCluster: re
     .use(setupOnce(fn.setup))
     .use(eventValidation<D>())
     .handler(async (_event: unknown, context: RunContext<D>): Promise<R> => {
-      const { deps, log, subset } = context;
+      const { deps, log, subset, maxDeletions } = context;
       // setupOnce sets deps or throws; a handler without it is a wiring mistake, not a run to attempt.
       if (!deps) throw new Error(`${fn.name}: setup did not run before the handler`);
       const deadline = runDeadline(context.getRemainingTimeInMillis());
@@ -59,7 +61,14 @@ export function lambdaHandler<D extends FunctionDeps, R extends { perCluster: re
         publishStopsInMs: deadline.publishStopsInMs,
       });
       const summary = await withinDeadline(
-        fn.run({ ...deps, log }, { ...(subset ? { subset } : {}), deadline }),
+        fn.run(
+          { ...deps, log },
+          {
+            ...(subset ? { subset } : {}),
+            ...(maxDeletions !== undefined ? { maxDeletions } : {}),
+            deadline,
+          },
+        ),
         deadline,
       );
       log.log('info', fn.summaryMessage, { ...summary, perCluster: undefined });

@@ -76,7 +76,7 @@ describe('Control Tower compliance mode', () => {
     expect(explicitOff).toEqual(off);
     expect(resourcesOf(off, 'AWS::KMS::Key')).toHaveLength(1); // the topic's key only
     const groups = resourcesOf(off, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3); // audit, reap, fan-out
+    expect(groups).toHaveLength(4); // audit, reap, and their fan-outs
     for (const [, group] of groups) {
       expect(group.RetentionInDays).toBe(30);
       expect(group.KmsKeyId).toBeUndefined();
@@ -85,7 +85,7 @@ describe('Control Tower compliance mode', () => {
 
   it('keeps every log group a year (CT.CLOUDWATCH.PR.2)', () => {
     const groups = resourcesOf(on, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3); // audit, reap, fan-out
+    expect(groups).toHaveLength(4); // audit, reap, and their fan-outs
     for (const [, group] of groups) expect(group.RetentionInDays).toBe(365);
   });
 
@@ -96,7 +96,7 @@ describe('Control Tower compliance mode', () => {
     expect(others).toEqual([]);
     expect(key.EnableKeyRotation).toBe(true);
     const groups = resourcesOf(on, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const [, group] of groups) expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
 
     const logs = keyStatements(key).find((s) => s.Sid === 'CloudWatchLogsEncryptLogGroups');
@@ -112,6 +112,7 @@ describe('Control Tower compliance mode', () => {
     const names = groups.map(([, g]) => g.LogGroupName);
     expect(names.sort()).toEqual([
       '/aws/vendedlogs/states/LeaseReaper-audit-fan-out',
+      '/aws/vendedlogs/states/LeaseReaper-reap-fan-out',
       '/lease-reaper/LeaseReaper/audit',
       '/lease-reaper/LeaseReaper/reap',
     ]);
@@ -159,7 +160,7 @@ describe('Control Tower compliance mode', () => {
   it('keeps a longer retention, and refuses a shorter one naming the control', () => {
     const tenYears = synth({ ...controlTower, logRetention: RetentionDays.TEN_YEARS }).template;
     const groups = resources(tenYears, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(3653);
     expect(() => synth({ ...controlTower, logRetention: RetentionDays.ONE_MONTH })).toThrow(
       /^logRetentionDays: 30 is under the 365 days compliance\.controlTower requires \(CT\.CLOUDWATCH\.PR\.2\); raise it or leave it unset$/,
@@ -175,7 +176,7 @@ describe('Control Tower compliance mode', () => {
       expect.stringMatching(/^TopicKey/),
     ]);
     const groups = resources(template, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const [, group] of groups) expect(group.Properties.KmsKeyId).toBe(arn);
   });
 });

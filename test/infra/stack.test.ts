@@ -1010,7 +1010,9 @@ describe('fan-out', () => {
       clusters: eksFleet(60),
       fanOut: { shardSize: 25, maxConcurrency: 4 },
     });
-    const machine = only(template, 'AWS::StepFunctions::StateMachine', () => true).Properties;
+    const machine = only(template, 'AWS::StepFunctions::StateMachine', (id) =>
+      id.startsWith('FanOut'),
+    ).Properties;
     const definition = JSON.parse(
       ((machine.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] as unknown[])
         .map((p) =>

@@ -84,6 +84,29 @@ export function seedLeases(sim: SimCluster, count: number, namespaceCount = 7): 
 }
 
 /**
+ * `<namespace>/legacy-0..count-1`: leader leases renewed three days ago (by the sim's clock) whose holder Pods
+ * do not exist, so the audit calls them abandoned and the default reap policy may delete them.
+ */
+export function seedAbandonedLeases(sim: SimCluster, namespace: string, count: number): void {
+  const day = 86_400_000;
+  const now = sim.store.clock();
+  if (!sim.store.get(namespaces, undefined, namespace))
+    sim.store.create(namespaces, namespaceObject(namespace, now - 30 * day));
+  for (let i = 0; i < count; i++)
+    sim.store.create(
+      leases,
+      leaderLease({
+        namespace,
+        name: `legacy-${i}`,
+        holder: `legacy-${i}-7d9f8c6b5-x2x9q`,
+        renewMs: now - 3 * day,
+        acquireMs: now - 4 * day,
+        createdMs: now - 30 * day,
+      }),
+    );
+}
+
+/**
  * Every shape of the control-plane, leader-churn, LeaseCandidate and naming rules, a few of each: what the
  * sim seeds for them is checked as a client reads it (sim-audit-shapes) and as the audit reports it
  * (audit-leader-shapes-cli).

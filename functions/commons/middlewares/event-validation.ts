@@ -1,11 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '../logger.ts';
-import { clustersOfEvent } from '../run-event.ts';
+import { parseRunEvent } from '../run-event.ts';
 import type { RunContext } from './run-context.ts';
 
 /**
- * Checks the event against runEventSchema before the run: the clusters it names become `context.subset`;
- * an invalid event is logged (`invalid event`, with every issue) and fails the invocation.
+ * Checks the event against runEventSchema before the run: the clusters it names become `context.subset`, a
+ * shard's cap `context.maxDeletions`; an invalid event is logged (`invalid event`, with every issue) and
+ * fails the invocation.
  */
 export function eventValidation<D extends { log: Logger }>(): MiddlewareObj<
   unknown,
@@ -16,8 +17,9 @@ export function eventValidation<D extends { log: Logger }>(): MiddlewareObj<
   return {
     name: 'eventValidation',
     before: function validateEvent(request) {
-      const subset = clustersOfEvent(request.event, request.context.log);
-      if (subset) request.context.subset = subset;
+      const event = parseRunEvent(request.event, request.context.log);
+      if (event.clusters) request.context.subset = event.clusters;
+      if (event.maxDeletions !== undefined) request.context.maxDeletions = event.maxDeletions;
     },
   };
 }

@@ -13,4 +13,6 @@ export interface RunContext<D = unknown> extends Context {
   deps?: D;
   /** The clusters the event names (eventValidation); unset: the whole fleet. */
   subset?: readonly string[];
+  /** A reap shard's share of the run-wide cap on deletions (eventValidation); unset: the policy's. */
+  maxDeletions?: number;
 }

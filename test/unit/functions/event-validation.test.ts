@@ -36,4 +36,23 @@ describe('the event validation middleware', () => {
       ]);
     },
   );
+
+  it.each([
+    [{ clusters: ['a'], maxDeletions: 2 }, 2],
+    [{ clusters: ['a'], maxDeletions: 0 }, 0],
+    [{ clusters: ['a'] }, undefined],
+  ])("gives a reap shard's run its share of the cap from %j: %j", async (event, maxDeletions) => {
+    const { handler, seen } = validated();
+    await handler(event, context());
+    expect(seen[0]?.maxDeletions).toEqual(maxDeletions);
+  });
+
+  it.each([[{ maxDeletions: -1 }], [{ maxDeletions: 1.5 }], [{ maxDeletions: '2' }]])(
+    'refuses %j: a share of the cap is a whole number, 0 or more',
+    async (event) => {
+      const { handler, seen } = validated();
+      await expect(handler(event, context())).rejects.toThrow(/^invalid event: maxDeletions/);
+      expect(seen).toEqual([]);
+    },
+  );
 });

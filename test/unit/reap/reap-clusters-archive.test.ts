@@ -3,9 +3,8 @@ import type { ArchiveLine } from '../../../shared/archive/tombstone.ts';
 import { type ClusterReap, reapClusters } from '../../../shared/reap/reap-clusters.ts';
 import { parseReapPolicy } from '../../../shared/reap/reap-policy.ts';
 import type { SimCluster } from '../../../sim/cluster.ts';
-import { leaderLease, namespaceObject } from '../../../sim/objects.ts';
-import { leases, namespaces } from '../../../sim/resources.ts';
-import { simClusters, simTarget } from '../../support/sim.ts';
+import { leases } from '../../../sim/resources.ts';
+import { seedAbandonedLeases, simClusters, simTarget } from '../../support/sim.ts';
 
 /**
  * reapClusters with an archive, against simulated clusters over HTTPS with the real client: each tombstone is
@@ -14,28 +13,10 @@ import { simClusters, simTarget } from '../../support/sim.ts';
  */
 
 const clusters = simClusters();
-const DAY = 86_400_000;
 const NS = 'payments';
 const policy = parseReapPolicy({ dryRun: false, namespaces: { include: [NS] }, recordEvents: false });
 
-/** `payments/legacy-<i>`, renewed three days ago, holder gone: abandoned. */
-function seed(sim: SimCluster, count: number): void {
-  if (!sim.store.get(namespaces, undefined, NS))
-    sim.store.create(namespaces, namespaceObject(NS, sim.store.clock() - 30 * DAY));
-  const now = sim.store.clock();
-  for (let i = 0; i < count; i++)
-    sim.store.create(
-      leases,
-      leaderLease({
-        namespace: NS,
-        name: `legacy-${i}`,
-        holder: `legacy-${i}-7d9f8c6b5-x2x9q`,
-        renewMs: now - 3 * DAY,
-        acquireMs: now - 4 * DAY,
-        createdMs: now - 30 * DAY,
-      }),
-    );
-}
+const seed = (sim: SimCluster, count: number) => seedAbandonedLeases(sim, NS, count);
 
 /** An archive kept in memory, per cluster; `refuse` makes every append fail. */
 function memoryArchive(refuse?: string) {
