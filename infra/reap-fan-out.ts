@@ -1,23 +1,12 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  CustomState,
-  JitterType,
-  JsonPath,
-  Map as MapState,
-  Pass,
-  Result,
-  type StateMachine,
-  TaskInput,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { JsonPath, type StateMachine, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, RUN_FAILED_METRIC, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
-import { retriesWithin, shardClusters } from './audit-fan-out.ts';
 import { logGroupNames } from './compliance.ts';
-import { shardStateMachine } from './shard-state-machine.ts';
+import { putMetricDataState, shardClusters, shardStateMachine } from './shard-state-machine.ts';
 
 /** A shard of a reap: its clusters and its share of the run-wide cap on deletions. */
 export interface ReapShard {
@@ -74,78 +63,44 @@ export class ReapFanOut extends Construct {
     super(scope, id);
     this.shards = reapShards(props.clusters, props.shardSize, props.maxDeletionsPerRun);
 
-    const reapShard = new LambdaInvoke(this, 'ReapShard', {
-      lambdaFunction: props.reapFunction,
-      payload: TaskInput.fromObject({
-        clusters: JsonPath.listAt('$.clusters'),
-        maxDeletions: JsonPath.numberAt('$.maxDeletions'),
-      }),
-      payloadResponseOnly: true,
-      // Throttles and Lambda service errors are retried (the run has not happened); a failed run is not: it
-      // may have deleted, and its next run plans again from what is left.
-      retryOnServiceExceptions: true,
-      resultSelector: {
-        'clusters.$': '$.clusters',
-        'failedClusters.$': '$.failedClusters',
-        'deleted.$': '$.deleted',
-      },
-    });
-    const retry = retriesWithin(props.timeout);
-    reapShard.addRetry({
-      errors: ['Lambda.TooManyRequestsException'],
-      interval: Duration.seconds(retry.IntervalSeconds),
-      maxAttempts: retry.MaxAttempts,
-      backoffRate: retry.BackoffRate,
-      jitterStrategy: JitterType.FULL,
-    });
-    const publishRunFailed = new CustomState(this, 'PublishRunFailed', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
-        Parameters: {
-          Namespace: props.metrics.namespace,
-          MetricData: [
-            {
-              MetricName: RUN_FAILED_METRIC,
-              Unit: 'Count',
-              Value: 1,
-              // As the reap function's onError sends it (run-failed-metric.ts).
-              Dimensions: [
-                { Name: FUNCTION_DIMENSION, Value: 'reap' },
-                { Name: STACK_DIMENSION, Value: props.metrics.stack },
-              ],
-            },
+    // A shard that fails (throttled past the retries, timed out, crashed) is the reap's RunFailed, which its
+    // alarm watches. A failed run is not retried: it may have deleted, and the next run plans from what is left.
+    const publishRunFailed = putMetricDataState(this, 'PublishRunFailed', {
+      namespace: props.metrics.namespace,
+      timeout: props.timeout,
+      metricData: [
+        {
+          MetricName: RUN_FAILED_METRIC,
+          Unit: 'Count',
+          Value: 1,
+          // As the reap function's onError sends it (run-failed-metric.ts).
+          Dimensions: [
+            { Name: FUNCTION_DIMENSION, Value: 'reap' },
+            { Name: STACK_DIMENSION, Value: props.metrics.stack },
           ],
         },
-        ResultPath: null,
-        Retry: [{ ErrorEquals: ['States.ALL'], ...retry, JitterStrategy: 'FULL' }],
-      },
+      ],
     });
-    reapShard.addCatch(
-      publishRunFailed.next(
-        new Pass(this, 'ShardFailed', {
-          parameters: { 'clusters.$': '$.clusters', 'error.$': '$.failure.Error' },
-        }),
-      ),
-      { resultPath: '$.failure' },
-    );
 
-    const map = new MapState(this, 'ReapShards', {
-      itemsPath: '$.shards',
+    this.stateMachine = shardStateMachine(this, {
+      shards: this.shards,
+      names: { map: 'ReapShards', shard: 'ReapShard' },
       maxConcurrency: props.maxConcurrency,
       itemSelector: {
         'clusters.$': '$$.Map.Item.Value.clusters',
         'maxDeletions.$': '$$.Map.Item.Value.maxDeletions',
       },
-    });
-    map.itemProcessor(reapShard);
-    const definition = new Pass(this, 'Shards', {
-      result: Result.fromObject({ shards: this.shards }),
-    }).next(map);
-
-    this.stateMachine = shardStateMachine(this, {
-      definition,
       shardFunction: props.reapFunction,
+      payload: TaskInput.fromObject({
+        clusters: JsonPath.listAt('$.clusters'),
+        maxDeletions: JsonPath.numberAt('$.maxDeletions'),
+      }),
+      resultSelector: {
+        'clusters.$': '$.clusters',
+        'failedClusters.$': '$.failedClusters',
+        'deleted.$': '$.deleted',
+      },
+      onFailure: publishRunFailed,
       metrics: { namespace: props.metrics.namespace, sid: 'PublishShardRunFailed' },
       logGroupName: logGroupNames(Stack.of(this).stackName).reapFanOut,
       timeout: props.timeout,

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { retriesWithin } from '../../infra/audit-fan-out.ts';
+import { retriesWithin } from '../../infra/shard-state-machine.ts';
 
 /** The longest a step's retries can wait in all: waits of Interval × Rate^k, k < MaxAttempts (FULL jitter only shortens them). */
 const longestWait = (r: { IntervalSeconds: number; MaxAttempts: number; BackoffRate: number }) =>
