@@ -155,8 +155,13 @@ function isOwnKubeletLease(lease: LeaseRecord, node: NodeRecord): boolean {
  * The span of renewTimes that are neither in the future (beyond the skew margin) nor stale, for a lease
  * allowed `allowedSeconds`: [nowMs - allowed, nowMs + skew]. Undefined unless every bound is a whole
  * number of ms, where `renewMs` inside the span is exactly `!isStaleRenewal` and the skew check.
+ * Exported for its tests: the memo below must never change an answer.
  */
-function freshSpan(nowMs: number, allowedSeconds: number, skewSeconds: number): MicroTimeSpan | undefined {
+export function freshSpan(
+  nowMs: number,
+  allowedSeconds: number,
+  skewSeconds: number,
+): MicroTimeSpan | undefined {
   // An audit asks with one nowMs and policy, and nearly always with one lease duration (a cluster's
   // kubelets share one): the last answer serves almost every lease. Node pools with different durations
   // take the per-duration memo, so leases of mixed durations do not rebuild the bounds one after another.
