@@ -1,27 +1,23 @@
-import { type Duration, Stack } from 'aws-cdk-lib';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { JsonPath, Map as MapState, type StateMachine, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CLUSTER_DIMENSION, MetricName, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
 import { logGroupNames } from './compliance.ts';
-import { putMetricDataState, shardClusters, shardStateMachine } from './shard-state-machine.ts';
+import {
+  type FanOutExecution,
+  putMetricDataState,
+  shardClusters,
+  shardStateMachine,
+} from './shard-state-machine.ts';
 
-export interface AuditFanOutProps {
+export interface AuditFanOutProps extends FanOutExecution {
   auditFunction: IFunction;
   clusters: readonly string[];
   shardSize: number;
   maxConcurrency: number;
   /** Where a failed shard's clusters are published as scan errors (the functions' namespace and stack). */
   metrics: { namespace: string; stack: string };
-  /** An execution ends before the next scheduled one starts. */
-  timeout: Duration;
-  logRetention: RetentionDays;
-  /** Encrypt the execution log group with this key (compliance mode). */
-  logEncryptionKey?: IKey;
-  /** X-Ray tracing of executions (compliance mode: CT.STEPFUNCTIONS.PR.2). */
-  tracing?: boolean;
 }
 
 /**
@@ -91,10 +87,7 @@ export class AuditFanOut extends Construct {
       onFailure: publishShardErrors,
       metrics: { namespace: props.metrics.namespace, sid: 'PublishShardScanErrors' },
       logGroupName: logGroupNames(Stack.of(this).stackName).fanOut,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      ...(props.logEncryptionKey ? { logEncryptionKey: props.logEncryptionKey } : {}),
-      ...(props.tracing ? { tracing: true } : {}),
+      execution: props,
     });
   }
 }

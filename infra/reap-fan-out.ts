@@ -1,12 +1,15 @@
-import { type Duration, Stack } from 'aws-cdk-lib';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { JsonPath, type StateMachine, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, RUN_FAILED_METRIC, STACK_DIMENSION } from '../shared/metrics/metric-names.ts';
 import { logGroupNames } from './compliance.ts';
-import { putMetricDataState, shardClusters, shardStateMachine } from './shard-state-machine.ts';
+import {
+  type FanOutExecution,
+  putMetricDataState,
+  shardClusters,
+  shardStateMachine,
+} from './shard-state-machine.ts';
 
 /** A shard of a reap: its clusters and its share of the run-wide cap on deletions. */
 export interface ReapShard {
@@ -31,7 +34,7 @@ export function reapShards(
   return shards.map((clusters, i) => ({ clusters, maxDeletions: share + (i < remainder ? 1 : 0) }));
 }
 
-export interface ReapFanOutProps {
+export interface ReapFanOutProps extends FanOutExecution {
   reapFunction: IFunction;
   clusters: readonly string[];
   shardSize: number;
@@ -40,11 +43,6 @@ export interface ReapFanOutProps {
   maxDeletionsPerRun: number;
   /** Where a failed shard is published as RunFailed of the reap (the functions' namespace and stack). */
   metrics: { namespace: string; stack: string };
-  /** An execution ends before the next scheduled one starts. */
-  timeout: Duration;
-  logRetention: RetentionDays;
-  logEncryptionKey?: IKey;
-  tracing?: boolean;
 }
 
 /**
@@ -103,10 +101,7 @@ export class ReapFanOut extends Construct {
       onFailure: publishRunFailed,
       metrics: { namespace: props.metrics.namespace, sid: 'PublishShardRunFailed' },
       logGroupName: logGroupNames(Stack.of(this).stackName).reapFanOut,
-      timeout: props.timeout,
-      logRetention: props.logRetention,
-      ...(props.logEncryptionKey ? { logEncryptionKey: props.logEncryptionKey } : {}),
-      ...(props.tracing ? { tracing: true } : {}),
+      execution: props,
     });
   }
 }

@@ -66,6 +66,17 @@ export function putMetricDataState(
   });
 }
 
+/** How a fan-out's executions run and are logged: alike for the audit's and the reap's. */
+export interface FanOutExecution {
+  /** An execution ends before the next scheduled one starts. */
+  timeout: Duration;
+  logRetention: RetentionDays;
+  /** Encrypt the execution log group with this key (compliance mode). */
+  logEncryptionKey?: IKey;
+  /** X-Ray tracing of executions (compliance mode: CT.STEPFUNCTIONS.PR.2). */
+  tracing?: boolean;
+}
+
 export interface ShardStateMachineProps {
   /** The shards the execution maps over, written into the definition (the `Shards` state's result). */
   shards: readonly unknown[];
@@ -87,10 +98,7 @@ export interface ShardStateMachineProps {
   /** The failure's metric is published to this namespace (the functions'), under this statement id. */
   metrics: { namespace: string; sid: string };
   logGroupName: string;
-  timeout: Duration;
-  logRetention: RetentionDays;
-  logEncryptionKey?: IKey;
-  tracing?: boolean;
+  execution: FanOutExecution;
 }
 
 /**
@@ -111,7 +119,8 @@ export function shardStateMachine(scope: Construct, props: ShardStateMachineProp
     resultSelector: props.resultSelector,
   });
   // Throttling (the account's or the function's concurrency) is not among the service exceptions above.
-  const retry = retriesWithin(props.timeout);
+  const { timeout, logRetention, logEncryptionKey, tracing } = props.execution;
+  const retry = retriesWithin(timeout);
   invoke.addRetry({
     errors: ['Lambda.TooManyRequestsException'],
     interval: Duration.seconds(retry.IntervalSeconds),
@@ -139,16 +148,16 @@ export function shardStateMachine(scope: Construct, props: ShardStateMachineProp
 
   const logs = new LogGroup(scope, 'Logs', {
     logGroupName: props.logGroupName,
-    retention: props.logRetention,
+    retention: logRetention,
     removalPolicy: RemovalPolicy.DESTROY,
-    ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
+    ...(logEncryptionKey ? { encryptionKey: logEncryptionKey } : {}),
   });
   const machine = new StateMachine(scope, 'StateMachine', {
     definitionBody: DefinitionBody.fromChainable(definition),
     stateMachineType: StateMachineType.STANDARD,
-    timeout: props.timeout,
+    timeout,
     logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
-    ...(props.tracing ? { tracingEnabled: true } : {}),
+    ...(tracing ? { tracingEnabled: true } : {}),
   });
   machine.addToRolePolicy(
     new PolicyStatement({
