@@ -5,9 +5,9 @@ import { type AuditPolicy, defaultAuditPolicy } from '../../../shared/audit/audi
 import { isDeletionCandidate } from '../../../shared/audit/findings.ts';
 import { toLeaseRecord } from '../../../shared/kube/records.ts';
 import {
-  ago,
   auditOf,
   DAY,
+  eksKcmLease,
   findingsFor,
   type LeaderLeaseOptions,
   leaderLease,
@@ -17,46 +17,6 @@ import {
   SECOND,
   verdicts,
 } from './builders.ts';
-
-/** kube-controller-manager's leader lease on EKS 1.31, as kube-apiserver returns it (15 s, client-go). */
-function eksKcmLease(renewAgoMs: number): Record<string, unknown> {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: 'kube-controller-manager',
-      namespace: 'kube-system',
-      uid: '5b0e6c2d-8a41-4f3b-9c7e-1d2f3a4b5c6d',
-      resourceVersion: '91827364',
-      creationTimestamp: '2025-06-02T09:14:27Z',
-      managedFields: [
-        {
-          manager: 'kube-controller-manager',
-          operation: 'Update',
-          apiVersion: 'coordination.k8s.io/v1',
-          time: '2026-11-25T03:05:09Z',
-          fieldsType: 'FieldsV1',
-          fieldsV1: {
-            'f:spec': {
-              'f:acquireTime': {},
-              'f:holderIdentity': {},
-              'f:leaseDurationSeconds': {},
-              'f:leaseTransitions': {},
-              'f:renewTime': {},
-            },
-          },
-        },
-      ],
-    },
-    spec: {
-      holderIdentity: 'ip-10-0-1-23.ec2.internal_6b1a7c1e-4d2f-4b8a-9e3c-7f1a2b3c4d5e',
-      leaseDurationSeconds: 15,
-      acquireTime: ago(renewAgoMs + 6 * DAY),
-      renewTime: ago(renewAgoMs),
-      leaseTransitions: 7,
-    },
-  };
-}
 
 const KCM = 'kube-controller-manager';
 const LEADERLESS = 'ControlPlaneLeaderMissing/critical';
