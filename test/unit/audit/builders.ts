@@ -336,6 +336,21 @@ export function eksKcmLease(renewAgoMs: number): Record<string, unknown> {
   };
 }
 
+/** A client-go leader that flapped: 57 handovers in 6 h, the latest 20 s ago, renewed 1 s ago (15 s lease), as
+ * payments/queue-worker.example.com. */
+export function flapped(o: LeaderLeaseOptions = {}) {
+  return leaderLease({
+    namespace: 'payments',
+    name: 'queue-worker.example.com',
+    holder: `queue-worker-6d8f7b9c5d-q2w7x_${uuidFor('flap')}`,
+    renewAgoMs: SECOND,
+    acquireAgoMs: 20 * SECOND,
+    transitions: 57,
+    createdAgoMs: 6 * HOUR,
+    ...o,
+  });
+}
+
 export function holderPod(leaseName: string): string {
   return `${leaseName.split('.')[0]}-7d9f8b6c4-x2x7k`;
 }

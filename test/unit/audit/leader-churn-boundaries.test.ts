@@ -10,34 +10,18 @@ import {
   auditOf,
   DAY,
   findingsFor,
+  flapped,
   HOUR,
-  type LeaderLeaseOptions,
-  leaderLease,
   lease,
   MINUTE,
   NOW,
   policy,
   SECOND,
-  uuidFor,
   verdicts,
 } from './builders.ts';
 
 const NS = 'payments';
 const NAME = 'queue-worker.example.com';
-
-/** A client-go leader that flapped: 57 handovers in 6 h, the latest 20 s ago, renewed 1 s ago (15 s lease). */
-function flapped(o: LeaderLeaseOptions = {}) {
-  return leaderLease({
-    namespace: NS,
-    name: NAME,
-    holder: `queue-worker-6d8f7b9c5d-q2w7x_${uuidFor('flap')}`,
-    renewAgoMs: SECOND,
-    acquireAgoMs: 20 * SECOND,
-    transitions: 57,
-    createdAgoMs: 6 * HOUR,
-    ...o,
-  });
-}
 
 /** A metav1.Time holds whole seconds: the creationTimestamp the builder writes for `ms`. */
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;

@@ -9,6 +9,7 @@ import {
   auditOf,
   DAY,
   findingsFor,
+  flapped,
   HOUR,
   type LeaderLeaseOptions,
   leaderLease,
@@ -19,26 +20,11 @@ import {
   policy,
   rfc3339,
   SECOND,
-  uuidFor,
   verdicts,
 } from './builders.ts';
 
 const NS = 'payments';
 const NAME = 'queue-worker.example.com';
-
-/** A client-go leader that flapped: 57 handovers, the latest 20 s ago, renewed 1 s ago (15 s lease). */
-function flapped(o: LeaderLeaseOptions = {}) {
-  return leaderLease({
-    namespace: NS,
-    name: NAME,
-    holder: `queue-worker-6d8f7b9c5d-q2w7x_${uuidFor('flap')}`,
-    renewAgoMs: SECOND,
-    acquireAgoMs: 20 * SECOND,
-    transitions: 57,
-    createdAgoMs: 6 * HOUR,
-    ...o,
-  });
-}
 
 const seenAgo = (leaseTransitions: number, agoMs: number): PreviousTransitions =>
   new Map([[flapped().uid, { leaseTransitions, atMs: NOW - agoMs }]]);
