@@ -45,9 +45,21 @@ export const groups = {
     tests: ['test/unit/audit/**/*.test.ts'],
     timeoutMS: 3_000,
   },
-  // What keeps credentials out of output, and the checks on a kubeconfig kept in Secrets Manager.
+  // What keeps credentials out of every message and log line.
+  redaction: {
+    mutate: ['shared/redaction.ts'],
+    tests: [
+      'test/unit/redaction.test.ts',
+      'test/unit/redaction-boundaries.test.ts',
+      'test/unit/redaction-shapes.test.ts',
+      'test/unit/redaction-users.test.ts',
+      'test/unit/errors.test.ts',
+      'test/unit/failure-hints.test.ts',
+    ],
+  },
+  // The checks on a kubeconfig kept in Secrets Manager.
   secrets: {
-    mutate: ['shared/redaction.ts', 'shared/fleet/kubeconfig-secret.ts'],
+    mutate: ['shared/fleet/kubeconfig-secret.ts'],
     tests: [
       'test/unit/redaction.test.ts',
       'test/unit/redaction-boundaries.test.ts',

@@ -3,15 +3,28 @@
 // `node mutate/scores.mjs` (`--survivors` lists what survived).
 // Score = (killed + timeout) / (valid mutants), as Stryker counts it: mutants that do not compile (caught by
 // the TypeScript checker) are not valid; mutants no test reaches ("no coverage") count as survivors.
-import { readdirSync, readFileSync } from 'node:fs';
+// Each group's report counts for the files the group mutates now: Stryker carries a file moved to another
+// group in the old group's report, with its old results.
+import { existsSync, readFileSync } from 'node:fs';
+import { groups } from './groups.mjs';
 
 const reports = new URL('reports/', import.meta.url);
-const files = Object.assign(
-  {},
-  ...readdirSync(reports)
-    .filter((name) => name.endsWith('.incremental.json'))
-    .map((name) => JSON.parse(readFileSync(new URL(name, reports), 'utf8')).files),
-);
+/** The groups' patterns use `*` within one path segment only. */
+const matcher = (pattern) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
+const files = {};
+for (const [name, group] of Object.entries(groups)) {
+  const report = new URL(`${name}.incremental.json`, reports);
+  if (!existsSync(report)) continue;
+  const mutated = group.mutate.map(matcher);
+  for (const [file, result] of Object.entries(JSON.parse(readFileSync(report, 'utf8')).files))
+    if (mutated.some((m) => m.test(file))) files[file] = result;
+}
 const KILLED = new Set(['Killed', 'Timeout']);
 const INVALID = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 const rows = Object.entries(files)

@@ -160,10 +160,11 @@ const keepPrefix =
     !test || test(value) ? `${prefix}${REDACTED}` : match;
 
 const rules: Rule[] = [
-  // PEM private keys, in full or cut off, with real or escaped newlines.
+  // PEM private keys, in full or cut off, with real or escaped newlines. The end group always takes part:
+  // it is the empty match of `$` when the key is cut off.
   [
     /(-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----)[\s\S]*?(-----END ([A-Z0-9]+ )*PRIVATE KEY-----|$)/g,
-    (_m, begin, _t, end) => `${begin}${REDACTED}${end ?? ''}`,
+    (_m, begin, _t, end) => `${begin}${REDACTED}${end}`,
   ],
   [/LS0tLS1CRUdJTi[A-Za-z0-9+/]+={0,2}/g, (m) => (isEncodedPrivateKey(m) ? REDACTED : m)],
   // URL user info: https://user:pass@host, also JSON-escaped (https:\/\/) and URL-encoded (%3A%2F%2F…%40).

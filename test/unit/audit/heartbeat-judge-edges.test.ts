@@ -36,6 +36,24 @@ describe('HeartbeatJudge, given pages of nothing', () => {
     expect(described(judge)).toEqual(['NodeWithoutLease n-a']);
     expect(judge.result().nodes).toBe(1);
   });
+
+  it.each<[string, LeaseRecord[], number, number]>([
+    ['an empty page of node leases', [], 0, 0],
+    ['an empty range of a page of node leases', [nodeLease('n-x'), nodeLease('n-y')], 1, 1],
+  ])('takes nothing from %s', (_what, page, from, to) => {
+    // Prepare: a cluster without Nodes, whose node lease list starts with nothing and then gives n-a.
+    const judge = new HeartbeatJudge(policy);
+    judge.endNodes();
+
+    // Act
+    judge.addLeases(page, NOW, from, to);
+    judge.addLeases([nodeLease('n-a')], NOW);
+    judge.endLeases();
+
+    // Assess: n-a is the only node lease, and it has no Node.
+    expect(described(judge)).toEqual(['OrphanedNodeLease n-a']);
+    expect(judge.result().nodeLeases).toBe(1);
+  });
 });
 
 describe('HeartbeatJudge, with one list pages ahead of the other', () => {
@@ -131,6 +149,22 @@ describe('HeartbeatJudge, once it has given up', () => {
     // Assess
     expect(judge.backlog).toEqual({ leases: 3, nodes: 1 });
     expect(judge.ended).toEqual({ leases: true, nodes: true });
+    expect(() => judge.result()).toThrow(/out of order/);
+  });
+
+  it('stops where the order broke when it was taking the node leases left after the Node list ended', () => {
+    // Prepare: the Node list has ended, so each node lease is taken as it comes, without a Node.
+    const judge = new HeartbeatJudge(policy);
+    judge.endNodes();
+
+    // Act: n-b is taken; n-a is not after it.
+    judge.addLeases([nodeLease('n-b'), nodeLease('n-a'), nodeLease('n-c')], NOW);
+
+    // Assess: n-a and n-c are left untaken.
+    expect(judge.inOrder).toBe(false);
+    expect(judge.backlog).toEqual({ leases: 2, nodes: 0 });
+    judge.endLeases();
+    expect(judge.backlog).toEqual({ leases: 2, nodes: 0 });
     expect(() => judge.result()).toThrow(/out of order/);
   });
 });
