@@ -56,6 +56,25 @@ describe('HeartbeatJudge, given pages of nothing', () => {
   });
 });
 
+describe('HeartbeatJudge, given a range of a page', () => {
+  it('judges and counts only the Nodes and node leases inside the range', () => {
+    // Prepare: each page holds a name before and after its range that would be a finding if judged.
+    const judge = new HeartbeatJudge(policy);
+    const leases = [nodeLease('n-0'), nodeLease('n-a'), nodeLease('n-b'), nodeLease('n-z')];
+    const nodes = [node('n-1'), node('n-a'), node('n-b'), node('n-y')];
+
+    // Act
+    judge.addLeases(leases, NOW, 1, 3);
+    judge.addNodes(nodes, NOW, 1, 3);
+    judge.endLeases();
+    judge.endNodes();
+
+    // Assess: n-a and n-b met their fresh heartbeats; nothing outside the ranges was judged.
+    expect(described(judge)).toEqual([]);
+    expect(judge.result()).toMatchObject({ nodeLeases: 2, nodes: 2 });
+  });
+});
+
 describe('HeartbeatJudge, with one list pages ahead of the other', () => {
   it('pairs Nodes that waited in two pages with the node leases that come after them', () => {
     // Prepare: the Node list gives two pages before the lease list gives anything.
