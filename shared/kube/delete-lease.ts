@@ -62,9 +62,8 @@ export async function deleteLease(
         return { result: 'changed', message };
       default: {
         // What the apiserver answered (for a lease, a Status: its registry does not return the object), kept
-        // in the tombstone's archive beside the object.
-        const response = parsedBody(res.text);
-        return { result: 'deleted', dryRun: options.dryRun, ...(response !== undefined ? { response } : {}) };
+        // in the tombstone's archive beside the object; undefined when the body is not JSON.
+        return { result: 'deleted', dryRun: options.dryRun, response: parsedBody(res.text) };
       }
     }
   } catch (error) {
