@@ -125,6 +125,8 @@ describe('executePlan with tombstones', () => {
       'changed since it was listed (resourceVersion 1200 is now 1300)',
       undefined,
     ]);
+    // Only the lease whose tombstone was kept is marked archived.
+    expect(summary.actions.map((a) => a.archived)).toEqual([undefined, undefined, true]);
   });
 
   it('an answer that cannot be archived keeps the deletion, and says so', async () => {
@@ -136,6 +138,25 @@ describe('executePlan with tombstones', () => {
     expect(summary.actions.map((a) => a.detail)).toEqual([
       "the delete's answer was not archived: PutObject: AccessDenied",
       "the delete's answer was not archived: PutObject: AccessDenied",
+    ]);
+  });
+
+  it("an answer that cannot be archived is said after the delete's own detail", async () => {
+    const { journal, tombstones } = harness({}, true);
+    const deleter: LeaseDeleter = async (lease) => {
+      journal.push(`delete ${lease.name}`);
+      return { result: 'changed', message: 'Precondition failed: ResourceVersion in precondition: 1200' };
+    };
+
+    const summary = await executePlan(planOf('a'), deleter, { dryRun: false, tombstones });
+
+    expect(journal).toEqual(['keep a', 'delete a', 'settle a changed']);
+    expect(summary.actions.map((a) => [a.outcome, a.detail, a.archived])).toEqual([
+      [
+        'changed',
+        "Precondition failed: ResourceVersion in precondition: 1200; the delete's answer was not archived: PutObject: AccessDenied",
+        true,
+      ],
     ]);
   });
 

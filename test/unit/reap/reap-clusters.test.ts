@@ -6,7 +6,7 @@ import { type ClusterReap, reapClusters } from '../../../shared/reap/reap-cluste
 import { parseReapPolicy } from '../../../shared/reap/reap-policy.ts';
 import type { SimCluster } from '../../../sim/cluster.ts';
 import { leaderLease, namespaceObject, podObject } from '../../../sim/objects.ts';
-import { leases, namespaces, pods } from '../../../sim/resources.ts';
+import { events, leases, namespaces, pods } from '../../../sim/resources.ts';
 import { startBlackHole } from '../../support/hostile-servers.ts';
 import { simClusters, simTarget } from '../../support/sim.ts';
 
@@ -300,6 +300,42 @@ describe('reapClusters: the run-wide budget (maxDeletionsPerRun)', () => {
 });
 
 describe('reapClusters: what each cluster is read for', () => {
+  it('writes a LeaseReaped Event per real deletion when the policy records Events, and none when it does not', async () => {
+    // Prepare: two clusters with two abandoned leases each; only the first cluster's run records Events.
+    const withEvents = await clusters.start({}, { name: 'with-events' });
+    const without = await clusters.start({}, { name: 'without-events' });
+    seedAbandoned(withEvents, [2, 3]);
+    seedAbandoned(without, [2, 3]);
+
+    // Act
+    const [recorded] = await reapClusters([simTarget(withEvents)], {
+      policy: policy({ recordEvents: true }),
+      dryRun: false,
+    });
+    const [unrecorded] = await reapClusters([simTarget(without)], {
+      policy: policy({ recordEvents: false }),
+      dryRun: false,
+    });
+
+    // Assess: each Event names its lease, in the lease's namespace; the deletions stand either way.
+    expect(reaped(recorded).execution).toMatchObject({ deleted: 2, eventsRecorded: 2, eventsFailed: 0 });
+    const written = withEvents.store.list(events).map(
+      (e) =>
+        e.obj as unknown as {
+          metadata: { namespace: string };
+          reason: string;
+          regarding: { name: string };
+        },
+    );
+    expect(written.map((e) => [e.metadata.namespace, e.reason, e.regarding.name]).sort()).toEqual([
+      [NAMESPACE, 'LeaseReaped', 'legacy-operator-0'],
+      [NAMESPACE, 'LeaseReaped', 'legacy-operator-1'],
+    ]);
+    expect(reaped(unrecorded).execution).toMatchObject({ deleted: 2, eventsRecorded: 0, eventsFailed: 0 });
+    expect(without.store.count(events)).toBe(0);
+    expect(storedLeases(without)).toEqual([]);
+  });
+
   it('lists Pods (a lease whose holder Pod runs is not planned) and no LeaseCandidates', async () => {
     // Prepare: a cluster that serves LeaseCandidates; an abandoned lease, and a lease expired 3 days ago
     // whose holder Pod is Running (the holder is `<pod>_<uuid>`).
