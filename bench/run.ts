@@ -8,13 +8,14 @@ import { hostileBenchmark } from './hostile-bench.ts';
 import { listBenchmark } from './list-bench.ts';
 import { renderVerdicts, type Verdict } from './verdicts.ts';
 
-// `npm run bench [-- --only list|classify|bundle|fleet|rss|hostile|alerting] [--nodes 15000 --other-leases 2000 --rounds 5]`
+// `npm run bench [-- --only list|classify|bundle|fleet|rss|hostile|alerting] [--nodes 15000 --other-leases 2000 --rounds 5 --pairs 9]`
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     nodes: { type: 'string', default: '15000' },
     'other-leases': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '5' },
+    pairs: { type: 'string', default: '9' },
     'fleet-nodes': { type: 'string', default: '100000' },
     leases: { type: 'string', default: '1000000' },
   },
@@ -23,13 +24,14 @@ const wants = (name: string) => values.only === undefined || values.only === nam
 
 const verdicts: Verdict[] = [];
 if (wants('classify'))
-  verdicts.push(...(await classifyBenchmark({ leases: Number(values.leases), runs: 7 })));
+  verdicts.push(...(await classifyBenchmark({ leases: Number(values.leases), runs: 9 })));
 if (wants('list')) {
   verdicts.push(
     ...(await listBenchmark({
       nodes: Number(values.nodes),
       otherLeases: Number(values['other-leases']),
       rounds: Number(values.rounds),
+      pairs: Number(values.pairs),
     })),
   );
 }
