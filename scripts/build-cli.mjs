@@ -4,10 +4,13 @@
 // one tarball (dist/cli.mjs, bin/, README) and nothing else, so every package is a devDependency.
 // The licences of the bundled packages go to dist/THIRD-PARTY-NOTICES.md, shipped next to the bundle:
 // most of them ask that their notice travel with every copy, and minifying removes it from the code.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleCli } from './bundle.mjs';
 
+// Chunk names carry their content's hash, so each build writes new files beside the last one's: without
+// this, a working copy's dist/ (and the package `npm pack` makes of it) keeps every chunk ever built.
+rmSync('dist', { recursive: true, force: true });
 const result = await bundleCli('dist');
 
 writeFileSync('dist/THIRD-PARTY-NOTICES.md', thirdPartyNotices(bundledPackageDirs(result.metafile)));
