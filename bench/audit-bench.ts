@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli, bundle, machine, measure, median, startSimProcess } from './harness.ts';
+import { auditProcess, buildCli, bundle, machine, measure, median, startSimProcess } from './harness.ts';
 import type { Verdict } from './verdicts.ts';
 
 /** Classification throughput of the pure audit on 1,000,000 synthetic leases (target >= 5M leases/s). */
@@ -73,16 +73,7 @@ export async function fleetRssBenchmark(options: { nodes: number; rounds: number
     const wall: number[] = [];
     let counts = '';
     for (let i = 0; i < options.rounds; i++) {
-      // The installed command, as users run it (its shebang sets the V8 young-generation size).
-      const run = await measure('bin/lease-reaper.mjs', [
-        'audit',
-        '--kubeconfig',
-        kubeconfig,
-        '--output',
-        'json',
-        '--now',
-        sim.seededAt,
-      ]);
+      const run = await auditProcess(sim, kubeconfig);
       const report = JSON.parse(run.stdout) as {
         clusters: { counts?: { leases: number; nodes: number }; findings?: unknown[] }[];
       };

@@ -76,6 +76,23 @@ export async function startSimProcess(args: readonly string[]): Promise<SimProce
   };
 }
 
+/**
+ * `lease-reaper audit --output json` of a simulated cluster, run as the installed command, as users run it
+ * (its shebang sets the V8 young-generation size). `--now`: judged at the cluster's seeding, so every run
+ * reports the same findings.
+ */
+export function auditProcess(sim: { seededAt: string }, kubeconfig: string): Promise<Run> {
+  return measure('bin/lease-reaper.mjs', [
+    'audit',
+    '--kubeconfig',
+    kubeconfig,
+    '--output',
+    'json',
+    '--now',
+    sim.seededAt,
+  ]);
+}
+
 /** Builds dist/cli.mjs, which bin/lease-reaper.mjs runs, so benchmarks measure the current source. */
 export async function buildCli(): Promise<void> {
   await measure(process.execPath, ['scripts/build-cli.mjs']);

@@ -2,7 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli, bundle, machine, measure, median, type Run, startSimProcess, table } from './harness.ts';
+import {
+  auditProcess,
+  buildCli,
+  bundle,
+  machine,
+  measure,
+  median,
+  type Run,
+  startSimProcess,
+  table,
+} from './harness.ts';
 import type { Verdict } from './verdicts.ts';
 
 /**
@@ -60,17 +70,7 @@ export async function listBenchmark(options: {
     const nodeEnv = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
 
     // (e) and its floor (f) run in the same environment: each reads the CA from the kubeconfig.
-    // --now: judge every round at the cluster's start, so each round reports the same findings.
-    const audit = () =>
-      measure('bin/lease-reaper.mjs', [
-        'audit',
-        '--kubeconfig',
-        kubeconfig,
-        '--output',
-        'json',
-        '--now',
-        sim.seededAt,
-      ]);
+    const audit = () => auditProcess(sim, kubeconfig);
     const floor = () => measure(process.execPath, [child('floor-lister'), kubeconfig]);
     const methods: { id: string; label: string; run: () => Promise<Run> }[] = [
       {
