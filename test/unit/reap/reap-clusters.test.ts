@@ -299,7 +299,7 @@ describe('reapClusters: the run-wide budget (maxDeletionsPerRun)', () => {
   });
 });
 
-describe('reapClusters: what each cluster is read for', () => {
+describe('reapClusters: the Kubernetes Events of deletions', () => {
   it('writes a LeaseReaped Event per real deletion when the policy records Events, and none when it does not', async () => {
     // Prepare: two clusters with two abandoned leases each; only the first cluster's run records Events.
     const withEvents = await clusters.start({}, { name: 'with-events' });
@@ -319,15 +319,11 @@ describe('reapClusters: what each cluster is read for', () => {
 
     // Assess: each Event names its lease, in the lease's namespace; the deletions stand either way.
     expect(reaped(recorded).execution).toMatchObject({ deleted: 2, eventsRecorded: 2, eventsFailed: 0 });
-    const written = withEvents.store.list(events).map(
-      (e) =>
-        e.obj as unknown as {
-          metadata: { namespace: string };
-          reason: string;
-          regarding: { name: string };
-        },
-    );
-    expect(written.map((e) => [e.metadata.namespace, e.reason, e.regarding.name]).sort()).toEqual([
+    const written = withEvents.store.list(events).map(({ obj }) => {
+      const regarding = obj.regarding as { name: string };
+      return [obj.metadata.namespace, obj.reason, regarding.name];
+    });
+    expect(written.sort()).toEqual([
       [NAMESPACE, 'LeaseReaped', 'legacy-operator-0'],
       [NAMESPACE, 'LeaseReaped', 'legacy-operator-1'],
     ]);
@@ -335,7 +331,9 @@ describe('reapClusters: what each cluster is read for', () => {
     expect(without.store.count(events)).toBe(0);
     expect(storedLeases(without)).toEqual([]);
   });
+});
 
+describe('reapClusters: what each cluster is read for', () => {
   it('lists Pods (a lease whose holder Pod runs is not planned) and no LeaseCandidates', async () => {
     // Prepare: a cluster that serves LeaseCandidates; an abandoned lease, and a lease expired 3 days ago
     // whose holder Pod is Running (the holder is `<pod>_<uuid>`).
